@@ -1,0 +1,113 @@
+import Foundation
+
+extension Collection {
+    /// The top `query.k` documents for `query`, best first.
+    ///
+    /// The whole search reads one consistent snapshot of the collection
+    /// (segments, tombstones and write buffer of one committed version).
+    ///
+    /// ```swift
+    /// let hits = try docs.search(Query(sparse: try SparseVector(indices: [2054], values: [1.0]), k: 5))
+    /// for hit in hits { print(hit.id, hit.score) }
+    /// ```
+    public func search(_ query: Query) throws -> [SearchHit] {
+        try searchExplained(query).hits
+    }
+
+    /// Like ``search(_:)``, also returning what the search did.
+    public func searchExplained(_ query: Query) throws -> SearchResult {
+        let mode = try query.resolvedMode()
+        guard (1...100_000).contains(query.k) else {
+            throw FathomError.invalidQuery(reason: "k must be in 1...100000, got \(query.k)")
+        }
+        if let dense = query.dense {
+            guard let dimension = schema.dense?.dimension else {
+                throw FathomError.invalidQuery(reason: "collection '\(name)' has no dense part")
+            }
+            guard dense.count == dimension else {
+                throw FathomError.invalidQuery(reason: "dense query has \(dense.count) values, the collection's dimension is \(dimension)")
+            }
+            guard dense.allSatisfy(\.isFinite) else { throw FathomError.invalidQuery(reason: "dense query has a non-finite value") }
+        }
+        if query.sparse != nil || query.sparseTerms != nil {
+            guard schema.sparse != nil else { throw FathomError.invalidQuery(reason: "collection '\(name)' has no sparse part") }
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let database = self.database
+        return try withStorageErrors(path: database.path, "searching '\(name)'") {
+            try database.pool.read { connection in
+                let record = try CollectionRecord.load(named: name, connection)
+                let snapshot = try database.snapshots.snapshot(of: record, connection)
+                var explanation = QueryExplanation(
+                    mode: mode.rawValue, paths: [], segments: snapshot.segments.count,
+                    bufferedDocuments: snapshot.buffer.count, postingsScored: 0, documentsRescored: 0,
+                    denseDocumentsScored: 0, elapsedMilliseconds: 0)
+                let depth = mode == .hybrid ? max(query.k, query.candidateDepth) : query.k
+
+                var sparseHits: [ScoredDocument] = []
+                if mode == .sparse || mode == .hybrid {
+                    let vector = try sparseQuery(query, record: record, connection)
+                    var counters = ExactSparseSearch.Counters()
+                    let search = ExactSparseSearch(query: vector, k: depth, queryDimension: record.queryDimension)
+                    sparseHits = try search.run(snapshot, connection, counters: &counters)
+                    explanation.paths.append("sparse: exact-inverted")
+                    explanation.postingsScored = counters.postingsScored
+                    explanation.documentsRescored = counters.documentsRescored
+                }
+                var denseHits: [ScoredDocument] = []
+                if mode == .dense || mode == .hybrid, let dense = query.dense, let metric = schema.dense?.metric {
+                    let search = ExactDenseSearch(query: dense, metric: metric, k: depth)
+                    denseHits = try search.run(snapshot, connection, documentsScored: &explanation.denseDocumentsScored)
+                    explanation.paths.append("dense: exact-flat")
+                }
+                let ranked: [ScoredDocument]
+                switch mode {
+                case .sparse: ranked = sparseHits
+                case .dense: ranked = denseHits
+                default:
+                    ranked = Fusion.reciprocalRank([sparseHits, denseHits], k: query.k, constant: query.rrfConstant)
+                    explanation.paths.append("fusion: rrf(\(query.rrfConstant))")
+                }
+                let hits = try resolve(ranked, connection)
+                explanation.elapsedMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                return SearchResult(hits: hits, explanation: explanation)
+            }
+        }
+    }
+
+    private func sparseQuery(_ query: Query, record: CollectionRecord, _ connection: SQLiteConnection) throws -> SparseVector {
+        if let terms = query.sparseTerms {
+            guard record.schema.sparse == .vocabulary else {
+                throw FathomError.invalidQuery(reason: "collection '\(name)' uses integer term ids, not string terms")
+            }
+            let weights: [(term: String, weight: Float)]
+            do { weights = try DocumentValidator.termWeights(terms) } catch {
+                throw FathomError.invalidQuery(reason: "\(error.field): \(error.reason)")
+            }
+            return try database.readerVocabularies.vocabulary(record, connection).queryVector(for: weights)
+        }
+        guard let sparse = query.sparse else { throw FathomError.invalidQuery(reason: "no sparse part") }
+        if case .termIDs(let dimension)? = record.schema.sparse, let last = sparse.indices.last, Int(last) >= dimension {
+            throw FathomError.invalidQuery(reason: "sparse query term \(last) is outside 0..<\(dimension)")
+        }
+        if record.schema.sparse == .vocabulary {
+            throw FathomError.invalidQuery(reason: "collection '\(name)' maps string terms: query with sparseTerms")
+        }
+        return sparse
+    }
+
+    /// External ids of internal document ids, read in the same snapshot.
+    private func resolve(_ ranked: [ScoredDocument], _ connection: SQLiteConnection) throws -> [SearchHit] {
+        let statement = try connection.statement("SELECT external_id FROM documents WHERE doc_id = ?")
+        defer { statement.reset() }
+        return try ranked.map { hit in
+            statement.reset()
+            try statement.bind(1, hit.documentID)
+            guard try statement.step(), let id = statement.text(0) else {
+                throw FathomError.corruption(what: "collection '\(name)'",
+                                             detail: "indexed document \(hit.documentID) has no document row")
+            }
+            return SearchHit(id: id, score: hit.score)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// How dense vectors are compared. Scores are always "higher is better".
+public enum DenseMetric: String, Codable, Sendable, CaseIterable {
+    /// Cosine similarity in [-1, 1]. Vectors are stored as given (so export is
+    /// exact) and their norms are applied at scoring time.
+    case cosine
+    /// Inner product.
+    case dot
+    /// Negated squared Euclidean distance: `-‖q − d‖²`.
+    case l2
+}
+
+/// The dense part of a collection: every dense vector has exactly `dimension` floats.
+public struct DenseSchema: Codable, Sendable, Equatable {
+    public var dimension: Int
+    public var metric: DenseMetric
+
+    public init(dimension: Int, metric: DenseMetric = .cosine) {
+        self.dimension = dimension
+        self.metric = metric
+    }
+}
+
+/// The sparse part of a collection.
+public enum SparseSchema: Codable, Sendable, Equatable {
+    /// Integer term ids in `0..<dimension` (for SPLADE over bert-base-uncased
+    /// WordPiece, 30,522).
+    case termIDs(dimension: Int)
+    /// String terms, mapped to ids through a vocabulary stored with the
+    /// collection and grown by ingest (Seismic's `{"vector": {"term": w}}` form).
+    case vocabulary
+
+    /// The WordPiece vocabulary size of BERT-family SPLADE models.
+    public static let defaultDimension = 30_522
+}
+
+/// A collection's schema, fixed when it is created.
+///
+/// ```swift
+/// let schema = CollectionSchema(dense: DenseSchema(dimension: 384, metric: .cosine),
+///                               sparse: .termIDs(dimension: 30_522))
+/// let docs = try db.createCollection("default", schema: schema)
+/// ```
+public struct CollectionSchema: Codable, Sendable, Equatable {
+    public var dense: DenseSchema?
+    public var sparse: SparseSchema?
+    /// Index parameters (stored with the schema; later index kinds add fields).
+    public var index: IndexParameters
+
+    public init(dense: DenseSchema? = nil, sparse: SparseSchema? = nil, index: IndexParameters = .init()) {
+        self.dense = dense
+        self.sparse = sparse
+        self.index = index
+    }
+
+    /// Checks that the schema describes something storable.
+    func validate() throws {
+        guard dense != nil || sparse != nil else {
+            throw FathomError.invalidSchema(reason: "a collection needs a dense part, a sparse part, or both")
+        }
+        if let dense, !(1...65_536).contains(dense.dimension) {
+            throw FathomError.invalidSchema(reason: "dense dimension must be in 1...65536, got \(dense.dimension)")
+        }
+        if case .termIDs(let dimension)? = sparse, !(1...Int(UInt32.max)).contains(dimension) {
+            throw FathomError.invalidSchema(reason: "sparse dimension must be in 1...\(UInt32.max), got \(dimension)")
+        }
+        try index.validate()
+    }
+}
+
+/// Index parameters of a collection.
+public struct IndexParameters: Codable, Sendable, Equatable {
+    /// Number of documents in the write buffer at which it is sealed into an
+    /// immutable segment.
+    public var sealThreshold: Int
+    /// Postings per block of the exact inverted index (doc-id order).
+    public var postingBlockSize: Int
+
+    public static let defaultSealThreshold = 20_000
+    public static let defaultPostingBlockSize = 128
+
+    public init(sealThreshold: Int = IndexParameters.defaultSealThreshold,
+                postingBlockSize: Int = IndexParameters.defaultPostingBlockSize) {
+        self.sealThreshold = sealThreshold
+        self.postingBlockSize = postingBlockSize
+    }
+
+    func validate() throws {
+        guard sealThreshold >= 1 else {
+            throw FathomError.invalidSchema(reason: "seal threshold must be at least 1, got \(sealThreshold)")
+        }
+        guard (8...65_536).contains(postingBlockSize) else {
+            throw FathomError.invalidSchema(reason: "posting block size must be in 8...65536, got \(postingBlockSize)")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Sizes and counts of a database (`fathom stats`).
+public struct DatabaseStatistics: Sendable, Codable, Equatable {
+    public var path: String
+    /// Bytes of the main file and of the write-ahead log.
+    public var fileBytes: Int
+    public var walBytes: Int
+    public var sqliteVersion: String
+    public var formatVersion: Int
+    public var journalMode: String
+    public var synchronous: String
+    public var collections: [CollectionStatistics]
+}
+
+public struct CollectionStatistics: Sendable, Codable, Equatable {
+    public var name: String
+    public var schema: CollectionSchema
+    /// Live documents.
+    public var documents: Int
+    /// Live documents still in the write buffer.
+    public var bufferedDocuments: Int
+    public var segments: Int
+    /// Deleted or replaced documents still held by segments (tombstoned).
+    public var deletedInSegments: Int
+    /// Postings (non-zero sparse weights) in live segments.
+    public var postings: Int
+    public var vocabularySize: Int
+    /// Stored bytes by structure, after compression.
+    public var bytes: [String: Int]
+}
+
+extension Database {
+    /// Counts and sizes of the database and each collection.
+    ///
+    /// ```swift
+    /// let stats = try db.statistics()
+    /// print(stats.collections.map { "\($0.name): \($0.documents)" })
+    /// ```
+    public func statistics() throws -> DatabaseStatistics {
+        try withStorageErrors(path: path, "reading statistics") {
+            try pool.read { connection in
+                var collections: [CollectionStatistics] = []
+                for record in try CollectionRecord.loadAll(connection) {
+                    collections.append(try collectionStatistics(record, connection))
+                }
+                func size(_ file: String) -> Int {
+                    ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
+                }
+                return DatabaseStatistics(
+                    path: path, fileBytes: size(path), walBytes: size(path + "-wal"),
+                    sqliteVersion: Database.sqliteVersion,
+                    formatVersion: Int(try connection.scalarInt("PRAGMA user_version") ?? 0),
+                    journalMode: try connection.scalarText("PRAGMA journal_mode") ?? "?",
+                    synchronous: pool.synchronousSetting,
+                    collections: collections)
+            }
+        }
+    }
+
+    private func collectionStatistics(_ record: CollectionRecord, _ connection: SQLiteConnection) throws -> CollectionStatistics {
+        func integer(_ sql: String) throws -> Int {
+            let statement = try connection.statement(sql)
+            defer { statement.reset() }
+            try statement.bind(1, record.id)
+            return try statement.step() ? statement.int(0) : 0
+        }
+        var bytes: [String: Int] = [:]
+        let blobs = try connection.statement(
+            """
+            SELECT b.kind, sum(length(b.payload)) FROM segment_blobs b JOIN segments s ON s.id = b.segment_id
+            WHERE s.collection_id = ? AND s.state = 'live' GROUP BY b.kind
+            """)
+        defer { blobs.reset() }
+        try blobs.bind(1, record.id)
+        while try blobs.step() {
+            let name: String
+            switch BlobKind(rawValue: UInt8(clamping: blobs.int(0))) {
+            case .forwardChunk?: name = "forward_index"
+            case .denseChunk?: name = "dense_vectors"
+            case .documentIDs?: name = "document_ids"
+            case .termDirectory?: name = "term_directory"
+            default: name = "other"
+            }
+            bytes[name, default: 0] += blobs.int(1)
+        }
+        bytes["posting_blocks"] = try integer(
+            """
+            SELECT coalesce(sum(length(p.payload)), 0) FROM posting_blocks p JOIN segments s ON s.id = p.segment_id
+            WHERE s.collection_id = ? AND s.state = 'live'
+            """)
+        bytes["write_buffer"] = try integer("SELECT coalesce(sum(length(vectors)), 0) FROM write_buffer WHERE collection_id = ?")
+        bytes["metadata_and_text"] = try integer(
+            "SELECT coalesce(sum(length(metadata) + coalesce(length(text), 0)), 0) FROM documents WHERE collection_id = ?")
+        return CollectionStatistics(
+            name: record.name, schema: record.schema,
+            documents: try integer("SELECT count(*) FROM documents WHERE collection_id = ?"),
+            bufferedDocuments: try integer("SELECT count(*) FROM write_buffer WHERE collection_id = ?"),
+            segments: try integer("SELECT count(*) FROM segments WHERE collection_id = ? AND state = 'live'"),
+            deletedInSegments: try integer(
+                """
+                SELECT count(*) FROM tombstones t JOIN segments s ON s.id = t.segment_id
+                WHERE s.collection_id = ? AND s.state = 'live'
+                """),
+            postings: try integer(
+                "SELECT coalesce(sum(posting_count), 0) FROM segments WHERE collection_id = ? AND state = 'live'"),
+            vocabularySize: record.vocabularySize,
+            bytes: bytes)
+    }
+}

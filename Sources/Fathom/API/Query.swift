@@ -1,0 +1,72 @@
+/// A top-k query: a sparse part, a dense part, or both.
+///
+/// ```swift
+/// var query = Query(sparse: try SparseVector(indices: [2054, 3000], values: [1.2, 0.4]),
+///                   dense: embedding, k: 10)
+/// query.mode = .hybrid            // .auto uses whatever parts the query carries
+/// let hits = try collection.search(query)
+/// ```
+public struct Query: Sendable, Equatable {
+    /// Which parts of the query are used.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Whatever the query carries: sparse, dense, or hybrid when both.
+        case auto
+        /// Sparse part only; scores are dot products of term weights.
+        case sparse
+        /// Dense part only; scores as the collection's ``DenseMetric``.
+        case dense
+        /// Both parts, fused by reciprocal rank fusion; scores are RRF scores.
+        case hybrid
+    }
+
+    public var sparse: SparseVector?
+    /// Sparse query over string terms (collections with a `.vocabulary` schema).
+    public var sparseTerms: [String: Float]?
+    public var dense: [Float]?
+    public var k: Int
+    public var mode: Mode
+    /// Force the exact reference path. (Every path is exact until the
+    /// approximate indexes land; the option is accepted now so callers need
+    /// not change.)
+    public var exact: Bool
+    /// How many results of each part enter the fusion of a hybrid query.
+    public var candidateDepth: Int
+    /// The reciprocal-rank-fusion constant.
+    public var rrfConstant: Float
+
+    public init(sparse: SparseVector? = nil, sparseTerms: [String: Float]? = nil, dense: [Float]? = nil,
+                k: Int = 10, mode: Mode = .auto, exact: Bool = false, candidateDepth: Int = 100,
+                rrfConstant: Float = 60) {
+        self.sparse = sparse
+        self.sparseTerms = sparseTerms
+        self.dense = dense
+        self.k = k
+        self.mode = mode
+        self.exact = exact
+        self.candidateDepth = candidateDepth
+        self.rrfConstant = rrfConstant
+    }
+
+    /// The mode actually run, after `auto` is resolved; throws when the query
+    /// lacks the part the mode needs.
+    func resolvedMode() throws -> Mode {
+        let hasSparse = sparse != nil || sparseTerms != nil
+        let hasDense = dense != nil
+        switch mode {
+        case .auto:
+            if hasSparse && hasDense { return .hybrid }
+            if hasSparse { return .sparse }
+            if hasDense { return .dense }
+            throw FathomError.invalidQuery(reason: "the query has neither a sparse nor a dense part")
+        case .sparse:
+            guard hasSparse else { throw FathomError.invalidQuery(reason: "mode sparse needs a sparse part") }
+        case .dense:
+            guard hasDense else { throw FathomError.invalidQuery(reason: "mode dense needs a dense part") }
+        case .hybrid:
+            guard hasSparse && hasDense else {
+                throw FathomError.invalidQuery(reason: "mode hybrid needs both a sparse and a dense part")
+            }
+        }
+        return mode
+    }
+}

@@ -1,0 +1,44 @@
+/// A learned-sparse vector: strictly increasing term ids with finite,
+/// non-negative weights.
+///
+/// ```swift
+/// let v = try SparseVector(indices: [101, 2054], values: [0.81, 1.3])
+/// ```
+public struct SparseVector: Sendable, Equatable, Hashable {
+    public private(set) var indices: [UInt32]
+    public private(set) var values: [Float]
+
+    /// Creates a vector from parallel arrays. Indices need not be sorted;
+    /// duplicates, negative or non-finite weights are rejected.
+    public init(indices: [UInt32], values: [Float]) throws {
+        guard indices.count == values.count else {
+            throw FathomError.invalidArgument(
+                reason: "sparse vector has \(indices.count) indices but \(values.count) values")
+        }
+        var pairs = Array(zip(indices, values))
+        if !zip(indices, indices.dropFirst()).allSatisfy({ $0 < $1 }) {
+            pairs.sort { $0.0 < $1.0 }
+        }
+        for i in pairs.indices {
+            if i > 0 && pairs[i].0 == pairs[i - 1].0 {
+                throw FathomError.invalidArgument(reason: "sparse vector repeats index \(pairs[i].0)")
+            }
+            let value = pairs[i].1
+            guard value.isFinite, value >= 0 else {
+                throw FathomError.invalidArgument(
+                    reason: "sparse weight for index \(pairs[i].0) must be finite and >= 0, got \(value)")
+            }
+        }
+        self.indices = pairs.map(\.0)
+        self.values = pairs.map(\.1)
+    }
+
+    /// Trusted initialiser for already-validated, sorted data.
+    init(validatedIndices: [UInt32], values: [Float]) {
+        self.indices = validatedIndices
+        self.values = values
+    }
+
+    public var count: Int { indices.count }
+    public var isEmpty: Bool { indices.isEmpty }
+}

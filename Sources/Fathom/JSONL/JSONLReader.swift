@@ -1,0 +1,109 @@
+import Foundation
+
+/// Streams the lines of a JSONL file (or standard input, path `-`) with their
+/// line numbers, in bounded memory: the file is read in 1 MiB chunks and at
+/// most one line beyond that is held. Blank lines are skipped (but counted),
+/// a trailing `\r` is dropped, and a UTF-8 byte-order mark on the first line
+/// is ignored.
+///
+/// ```swift
+/// let reader = try JSONLReader(path: "corpus.jsonl")
+/// while let line = try reader.next() { print(line.number, line.bytes.count) }
+/// ```
+public final class JSONLReader {
+    public struct Line {
+        public var number: Int
+        public var bytes: Data
+    }
+
+    /// Lines longer than this are rejected rather than buffered.
+    public static let maxLineBytes = 64 << 20
+    private static let chunkSize = 1 << 20
+
+    public let path: String
+    private let handle: FileHandle
+    private var buffer = Data()
+    private var start = 0
+    private var lineNumber = 0
+    private var atEnd = false
+    /// Bytes consumed so far (for progress), and the total when known.
+    public private(set) var bytesRead: Int = 0
+    public let totalBytes: Int?
+
+    public init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            handle = FileHandle.standardInput
+            totalBytes = nil
+        } else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw FathomError.io(path: path, reason: "no such file")
+            }
+            guard !isDirectory.boolValue else { throw FathomError.io(path: path, reason: "is a directory") }
+            guard let opened = FileHandle(forReadingAtPath: path) else {
+                throw FathomError.io(path: path, reason: "cannot be opened for reading")
+            }
+            handle = opened
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            totalBytes = (attributes?[.type] as? FileAttributeType) == .typeRegular
+                ? (attributes?[.size] as? NSNumber)?.intValue : nil
+        }
+    }
+
+    deinit { if path != "-" { try? handle.close() } }
+
+    /// The next non-blank line, or nil at the end of the input.
+    public func next() throws -> Line? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = takeLine(upTo: newline)
+                start = newline + 1
+                if let line { return line }
+                continue
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = takeLine(upTo: buffer.count)
+                start = buffer.count
+                if let line { return line }
+                return nil
+            }
+            guard buffer.count - start <= Self.maxLineBytes else {
+                throw FathomError.invalidRecord(location: InputLocation(file: path, line: lineNumber + 1), field: "",
+                                                reason: "line longer than \(Self.maxLineBytes) bytes")
+            }
+            try fill()
+        }
+    }
+
+    private func fill() throws {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        let chunk: Data
+        do {
+            chunk = try handle.read(upToCount: Self.chunkSize) ?? Data()
+        } catch {
+            throw FathomError.io(path: path, reason: "read failed: \(error.localizedDescription)")
+        }
+        if chunk.isEmpty { atEnd = true }
+        bytesRead += chunk.count
+        buffer.append(chunk)
+        // Data slices keep absolute indices; rebase so indices start at 0.
+        if buffer.startIndex != 0 { buffer = Data(buffer) }
+    }
+
+    /// The line in `start..<end`, or nil when it is blank.
+    private func takeLine(upTo end: Int) -> Line? {
+        lineNumber += 1
+        var lineStart = start, lineEnd = end
+        if lineNumber == 1, end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
+            lineStart += 3
+        }
+        if lineEnd > lineStart, buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+        let isBlank = buffer[lineStart..<lineEnd].allSatisfy { $0 == 0x20 || $0 == 0x09 }
+        return isBlank ? nil : Line(number: lineNumber, bytes: Data(buffer[lineStart..<lineEnd]))
+    }
+}

@@ -1,0 +1,56 @@
+/// A query read from a JSONL query file: the document shape with an `id`
+/// and a `sparse` and/or `dense` part (other fields are ignored).
+public struct QueryRecord: Sendable {
+    public var id: String
+    public var query: Query
+    public var text: String?
+}
+
+/// Reading query files for `fathom search` and `fathom bench`.
+public enum QueryFile {
+    /// Reads every query of `path`, validated against `collection`'s schema.
+    /// `k` and `mode` are set on each query.
+    ///
+    /// ```swift
+    /// let queries = try QueryFile.load(path: "queries.jsonl", for: docs, k: 10, mode: .auto)
+    /// ```
+    public static func load(path: String, for collection: Collection, k: Int, mode: Query.Mode,
+                            limit: Int? = nil) throws -> [QueryRecord] {
+        let reader = try JSONLReader(path: path)
+        var queries: [QueryRecord] = []
+        while let line = try reader.next() {
+            if let limit, queries.count >= limit { break }
+            let location = InputLocation(file: path, line: line.number)
+            do {
+                let record = try DocumentRecordDecoder.decode(DocumentRecord.self, from: line.bytes)
+                queries.append(try makeQuery(record, schema: collection.schema, k: k, mode: mode))
+            } catch {
+                throw error.located(at: location)
+            }
+        }
+        return queries
+    }
+
+    static func makeQuery(_ record: DocumentRecord, schema: CollectionSchema, k: Int,
+                          mode: Query.Mode) throws(ValidationFailure) -> QueryRecord {
+        guard let id = record.id, !id.isEmpty else { throw ValidationFailure(field: "id", reason: "missing") }
+        var query = Query(k: k, mode: mode)
+        switch (record.sparse, schema.sparse) {
+        case (.indexed(let indices, let values)?, .termIDs(let dimension)?):
+            query.sparse = try DocumentValidator.sparseVector(indices: indices, values: values, dimension: dimension)
+        case (.terms(let terms)?, .vocabulary?):
+            query.sparseTerms = Dictionary(uniqueKeysWithValues: try DocumentValidator.termWeights(terms).map { ($0.term, $0.weight) })
+        case (nil, _), (_, nil):
+            break  // a sparse part the collection cannot use is ignored: dense-only collections accept full query files
+        case (.indexed?, .vocabulary?), (.terms?, .termIDs?):
+            throw ValidationFailure(field: "sparse", reason: "does not match the collection's kind of terms")
+        }
+        if let dense = record.dense, let dimension = schema.dense?.dimension {
+            guard dense.count == dimension else {
+                throw ValidationFailure(field: "dense", reason: "has \(dense.count) values, the collection's dimension is \(dimension)")
+            }
+            query.dense = dense
+        }
+        return QueryRecord(id: id, query: query, text: record.text)
+    }
+}

@@ -1,0 +1,149 @@
+/// A document validated against its collection's schema, ready to store.
+struct PreparedDocument: Sendable {
+    var externalID: String
+    var sparse: SparseVector?
+    /// String terms of a `.vocabulary` collection, mapped to ids at write time.
+    var sparseTerms: [(term: String, weight: Float)]?
+    var dense: [Float]?
+    /// Canonical JSON text of the metadata object.
+    var metadata: String?
+    var text: String?
+}
+
+/// The write operations on one collection. Every function runs inside the
+/// caller's write transaction (`ConnectionPool.write`) and bumps nothing
+/// itself; the caller bumps the collection version once per transaction.
+enum CollectionWriter {
+    /// Inserts or replaces documents, in order (a later document with the same
+    /// id replaces an earlier one). A replaced document in a segment gets a
+    /// tombstone; a replaced buffered document is removed from the buffer.
+    static func upsert(_ documents: [PreparedDocument], into record: inout CollectionRecord,
+                       vocabularyCache: VocabularyCache, _ connection: SQLiteConnection) throws {
+        var vocabulary = try VocabularyWriter(record, cache: vocabularyCache, connection)
+        let insertDocument = try connection.statement(
+            "INSERT INTO documents(collection_id, external_id, metadata, text) VALUES (?, ?, ?, ?)")
+        let insertBuffer = try connection.statement(
+            "INSERT INTO write_buffer(doc_id, collection_id, vectors) VALUES (?, ?, ?)")
+        for document in documents {
+            try remove(externalID: document.externalID, from: record, connection)
+            try insertDocument.bind(1, record.id)
+            try insertDocument.bind(2, document.externalID)
+            try insertDocument.bind(3, document.metadata)
+            try insertDocument.bind(4, document.text)
+            try insertDocument.run()
+            let documentID = connection.lastInsertRowID
+
+            var sparse = document.sparse
+            if let terms = document.sparseTerms {
+                sparse = try vocabulary.vector(for: terms)
+            }
+            let body = BufferedVectorsCodec.encode(BufferedVectors(sparse: sparse, dense: document.dense))
+            let blob = BlobEnvelope.seal(body, identity: BlobIdentity(.bufferedVectors, owner: documentID), compress: false)
+            try insertBuffer.bind(1, documentID)
+            try insertBuffer.bind(2, record.id)
+            try insertBuffer.bind(3, blob)
+            try insertBuffer.run()
+        }
+        try vocabulary.finish(&record)
+    }
+
+    /// Deletes documents by external id; returns how many existed.
+    static func delete(externalIDs: [String], from record: CollectionRecord, _ connection: SQLiteConnection) throws -> Int {
+        var removed = 0
+        for id in externalIDs where try remove(externalID: id, from: record, connection) { removed += 1 }
+        return removed
+    }
+
+    /// Removes the live document with `externalID`, if any: a tombstone when it
+    /// is in a segment; its buffer row goes with it (ON DELETE CASCADE).
+    @discardableResult
+    private static func remove(externalID: String, from record: CollectionRecord, _ connection: SQLiteConnection) throws -> Bool {
+        let find = try connection.statement(
+            "SELECT doc_id, segment_id, ordinal FROM documents WHERE collection_id = ? AND external_id = ?")
+        defer { find.reset() }
+        try find.bind(1, record.id)
+        try find.bind(2, externalID)
+        guard try find.step() else { return false }
+        let documentID = find.int64(0)
+        if !find.isNull(1) {
+            let tombstone = try connection.statement("INSERT INTO tombstones(segment_id, ordinal) VALUES (?, ?)")
+            try tombstone.bind(1, find.int64(1))
+            try tombstone.bind(2, find.int64(2))
+            try tombstone.run()
+        }
+        find.reset()
+        let delete = try connection.statement("DELETE FROM documents WHERE doc_id = ?")
+        try delete.bind(1, documentID)
+        try delete.run()
+        return true
+    }
+
+    static func bufferedCount(_ record: CollectionRecord, _ connection: SQLiteConnection) throws -> Int {
+        let statement = try connection.statement("SELECT count(*) FROM write_buffer WHERE collection_id = ?")
+        defer { statement.reset() }
+        try statement.bind(1, record.id)
+        return try statement.step() ? statement.int(0) : 0
+    }
+
+    /// Seals the whole write buffer into one new live segment; returns its
+    /// document count (0 when the buffer was empty and nothing was done).
+    @discardableResult
+    static func seal(_ record: CollectionRecord, _ connection: SQLiteConnection) throws -> Int {
+        var documentIDs: [Int64] = []
+        var forward = ForwardIndex()
+        var dense = record.schema.dense.map { DenseMatrix(dimension: $0.dimension) }
+        try WriteBufferImage.forEachRow(record, connection) { documentID, vectors in
+            documentIDs.append(documentID)
+            forward.append(vectors.sparse)
+            dense?.append(vectors.dense)
+        }
+        guard let first = documentIDs.first, let last = documentIDs.last else { return 0 }
+
+        let insertSegment = try connection.statement(
+            """
+            INSERT INTO segments(collection_id, state, format, doc_count, posting_count, first_doc_id, last_doc_id)
+            VALUES (?, 'live', ?, ?, ?, ?, ?)
+            """)
+        try insertSegment.bind(1, record.id)
+        try insertSegment.bind(2, SegmentFormat.current)
+        try insertSegment.bind(3, documentIDs.count)
+        try insertSegment.bind(4, forward.postingCount)
+        try insertSegment.bind(5, first)
+        try insertSegment.bind(6, last)
+        try insertSegment.run()
+        let segmentID = connection.lastInsertRowID
+
+        let builder = SegmentBuilder(segmentID: segmentID, denseDimension: record.schema.dense?.dimension,
+                                     postingBlockSize: record.schema.index.postingBlockSize)
+        let output = builder.build(documentIDs: documentIDs, forward: forward, dense: dense)
+        let insertBlob = try connection.statement(
+            "INSERT INTO segment_blobs(segment_id, kind, key, payload) VALUES (?, ?, ?, ?)")
+        for blob in output.blobs {
+            try insertBlob.bind(1, segmentID)
+            try insertBlob.bind(2, Int64(blob.kind.rawValue))
+            try insertBlob.bind(3, blob.key)
+            try insertBlob.bind(4, blob.payload)
+            try insertBlob.run()
+        }
+        let insertBlock = try connection.statement(
+            "INSERT INTO posting_blocks(segment_id, term_id, block_no, payload) VALUES (?, ?, ?, ?)")
+        for block in output.postingBlocks {
+            try insertBlock.bind(1, segmentID)
+            try insertBlock.bind(2, Int64(block.term))
+            try insertBlock.bind(3, block.blockNumber)
+            try insertBlock.bind(4, block.payload)
+            try insertBlock.run()
+        }
+        let assign = try connection.statement("UPDATE documents SET segment_id = ?, ordinal = ? WHERE doc_id = ?")
+        for (ordinal, documentID) in documentIDs.enumerated() {
+            try assign.bind(1, segmentID)
+            try assign.bind(2, ordinal)
+            try assign.bind(3, documentID)
+            try assign.run()
+        }
+        let clear = try connection.statement("DELETE FROM write_buffer WHERE collection_id = ?")
+        try clear.bind(1, record.id)
+        try clear.run()
+        return documentIDs.count
+    }
+}

@@ -1,0 +1,22 @@
+/// The deleted local ordinals of one segment (from its tombstones).
+struct DeletionBitmap: Sendable {
+    private var words: [UInt64]
+    private(set) var count = 0
+
+    init(documentCount: Int) {
+        words = [UInt64](repeating: 0, count: (documentCount + 63) / 64)
+    }
+
+    mutating func insert(_ ordinal: Int) {
+        let bit: UInt64 = 1 << UInt64(ordinal & 63)
+        if words[ordinal >> 6] & bit == 0 {
+            words[ordinal >> 6] |= bit
+            count += 1
+        }
+    }
+
+    @inline(__always)
+    func contains(_ ordinal: Int) -> Bool {
+        words[ordinal >> 6] & (1 << UInt64(ordinal & 63)) != 0
+    }
+}

@@ -1,0 +1,163 @@
+import Synchronization
+
+/// A sealed, immutable segment of one collection, as a reader sees it.
+///
+/// Nothing is decoded when a database opens: each part (document ids,
+/// forward index, dense vectors, term directory, a term's posting list) is read
+/// and verified on first use, through the connection of the query that needs
+/// it, then cached for the life of the segment. Segments never change once
+/// written, so a cached part stays valid; each part has its own mutex.
+final class Segment: Sendable {
+    let id: Int64
+    let documentCount: Int
+    let postingCount: Int
+    /// Term ids must be below this (the sparse dimension, or 2³² for vocabularies).
+    let termLimit: UInt64
+    let denseDimension: Int?
+
+    private let documentIDsSlot = Mutex<[Int64]?>(nil)
+    private let forwardSlot = Mutex<ForwardIndex?>(nil)
+    private let denseSlot = Mutex<DenseMatrix?>(nil)
+    private let directorySlot = Mutex<[UInt32: TermEntry]?>(nil)
+    /// Decoded posting lists by term; filled on demand.
+    private let postingLists = Mutex<[UInt32: PostingList]>([:])
+
+    init(id: Int64, documentCount: Int, postingCount: Int, termLimit: UInt64, denseDimension: Int?) {
+        self.id = id
+        self.documentCount = documentCount
+        self.postingCount = postingCount
+        self.termLimit = termLimit
+        self.denseDimension = denseDimension
+    }
+
+    private static let blobQuery = "SELECT key, payload FROM segment_blobs WHERE segment_id = ? AND kind = ? ORDER BY key"
+
+    /// Reads every blob of `kind`, verifying checksums and that keys run 0, 1, 2, ….
+    private func forEachBlob(_ kind: BlobKind, _ connection: SQLiteConnection,
+                             _ visit: (_ key: Int64, _ payload: [UInt8]) throws -> Void) throws {
+        let statement = try connection.statement(Self.blobQuery)
+        defer { statement.reset() }
+        try statement.bind(1, id)
+        try statement.bind(2, Int64(kind.rawValue))
+        var expectedKey: Int64 = 0
+        while try statement.step() {
+            let key = statement.int64(0)
+            let identity = BlobIdentity(kind, owner: id, key: key)
+            guard key == expectedKey else {
+                throw FathomError.corruption(what: identity.description, detail: "expected chunk \(expectedKey)")
+            }
+            let body = try statement.withBlob(1) { try BlobEnvelope.open($0, identity: identity) }
+            try visit(key, body)
+            expectedKey += 1
+        }
+        if expectedKey == 0 && (kind == .documentIDs || kind == .termDirectory || kind == .forwardChunk) {
+            throw FathomError.corruption(what: "segment \(id)", detail: "missing \(kind)")
+        }
+    }
+
+    func documentIDs(_ connection: SQLiteConnection) throws -> [Int64] {
+        try documentIDsSlot.withLock { slot in
+            if let cached = slot { return cached }
+            var ids: [Int64] = []
+            try forEachBlob(.documentIDs, connection) { _, body in
+                ids = try DocumentIDsCodec.decode(body, what: BlobIdentity(.documentIDs, owner: id).description)
+            }
+            guard ids.count == documentCount else {
+                throw FathomError.corruption(what: "segment \(id)",
+                                             detail: "document-id map holds \(ids.count) ids, manifest says \(documentCount)")
+            }
+            slot = ids
+            return ids
+        }
+    }
+
+    func forwardIndex(_ connection: SQLiteConnection) throws -> ForwardIndex {
+        try forwardSlot.withLock { slot in
+            if let cached = slot { return cached }
+            var forward = ForwardIndex()
+            try forEachBlob(.forwardChunk, connection) { key, body in
+                let what = BlobIdentity(.forwardChunk, owner: id, key: key).description
+                forward.append(chunk: try ForwardChunkCodec.decode(body, what: what, termLimit: termLimit))
+            }
+            guard forward.documentCount == documentCount, forward.postingCount == postingCount else {
+                throw FathomError.corruption(
+                    what: "forward index of segment \(id)",
+                    detail: "holds \(forward.documentCount) documents and \(forward.postingCount) postings, "
+                        + "manifest says \(documentCount) and \(postingCount)")
+            }
+            slot = forward
+            return forward
+        }
+    }
+
+    /// The dense vectors, or nil for a collection without a dense part.
+    func denseMatrix(_ connection: SQLiteConnection) throws -> DenseMatrix? {
+        guard let dimension = denseDimension else { return nil }
+        return try denseSlot.withLock { slot in
+            if let cached = slot { return cached }
+            var matrix = DenseMatrix(dimension: dimension)
+            try forEachBlob(.denseChunk, connection) { key, body in
+                let what = BlobIdentity(.denseChunk, owner: id, key: key).description
+                matrix.append(chunk: try DenseChunkCodec.decode(body, what: what, dimension: dimension))
+            }
+            guard matrix.documentCount == documentCount else {
+                throw FathomError.corruption(what: "dense vectors of segment \(id)",
+                                             detail: "holds \(matrix.documentCount) documents, manifest says \(documentCount)")
+            }
+            slot = matrix
+            return matrix
+        }
+    }
+
+    func termDirectory(_ connection: SQLiteConnection) throws -> [UInt32: TermEntry] {
+        try directorySlot.withLock { slot in
+            if let cached = slot { return cached }
+            var directory: [UInt32: TermEntry] = [:]
+            try forEachBlob(.termDirectory, connection) { _, body in
+                directory = try TermDirectoryCodec.decode(body, what: BlobIdentity(.termDirectory, owner: id).description)
+            }
+            slot = directory
+            return directory
+        }
+    }
+
+    private static let postingQuery =
+        "SELECT block_no, payload FROM posting_blocks WHERE segment_id = ? AND term_id = ? ORDER BY block_no"
+
+    /// The decoded posting list of `term`, or nil when no document of the
+    /// segment has it. Loaded outside the lock (two threads may decode the same
+    /// list once each; the lists are equal, so either may win).
+    func postingList(term: UInt32, _ connection: SQLiteConnection) throws -> PostingList? {
+        if let cached = postingLists.withLock({ $0[term] }) { return cached }
+        guard let entry = try termDirectory(connection)[term] else { return nil }
+        let statement = try connection.statement(Self.postingQuery)
+        defer { statement.reset() }
+        try statement.bind(1, id)
+        try statement.bind(2, Int64(term))
+        var list = PostingList()
+        list.ordinals.reserveCapacity(Int(entry.documentFrequency))
+        list.weights.reserveCapacity(Int(entry.documentFrequency))
+        var blockNumber: Int64 = 0
+        while try statement.step() {
+            let identity = BlobIdentity(.postingBlock, owner: id, key: Int64(term), subkey: statement.int64(0))
+            guard identity.subkey == blockNumber else {
+                throw FathomError.corruption(what: identity.description, detail: "expected block \(blockNumber)")
+            }
+            let body = try statement.withBlob(1) { try BlobEnvelope.open($0, identity: identity) }
+            let block = try PostingBlockCodec.decode(body, what: identity.description, ordinalLimit: UInt32(documentCount))
+            if let last = list.ordinals.last, block.ordinals[0] <= last {
+                throw FathomError.corruption(what: identity.description, detail: "ordinals overlap the previous block")
+            }
+            list.append(block)
+            blockNumber += 1
+        }
+        guard blockNumber == Int64(entry.blockCount), list.ordinals.count == Int(entry.documentFrequency) else {
+            throw FathomError.corruption(
+                what: "posting list of term \(term) in segment \(id)",
+                detail: "\(blockNumber) blocks and \(list.ordinals.count) postings, directory says "
+                    + "\(entry.blockCount) and \(entry.documentFrequency)")
+        }
+        postingLists.withLock { $0[term] = list }
+        return list
+    }
+}

@@ -1,0 +1,91 @@
+/// Turns a run of documents (ascending internal ids) into the blobs of an
+/// immutable segment. Pure: it computes, the caller persists (in one
+/// transaction, see `SegmentWriter`).
+struct SegmentBuilder {
+    /// Documents per forward-index chunk and per dense chunk. Chunks are the
+    /// unit of checksumming and of loading.
+    static let forwardChunkSize = 1_024
+    static let denseChunkSize = 256
+
+    struct PostingBlockBlob {
+        var term: UInt32
+        var blockNumber: Int
+        var payload: [UInt8]
+    }
+
+    struct Output {
+        var documentCount: Int
+        var postingCount: Int
+        /// (kind, key, payload) rows of `segment_blobs`.
+        var blobs: [(kind: BlobKind, key: Int64, payload: [UInt8])] = []
+        var postingBlocks: [PostingBlockBlob] = []
+    }
+
+    let segmentID: Int64
+    let denseDimension: Int?
+    let postingBlockSize: Int
+
+    func build(documentIDs: [Int64], forward: ForwardIndex, dense: DenseMatrix?) -> Output {
+        let n = documentIDs.count
+        precondition(n > 0 && forward.documentCount == n && (dense?.documentCount ?? n) == n)
+        var output = Output(documentCount: n, postingCount: forward.postingCount)
+
+        output.blobs.append((.documentIDs, 0,
+                             BlobEnvelope.seal(DocumentIDsCodec.encode(documentIDs),
+                                               identity: BlobIdentity(.documentIDs, owner: segmentID))))
+        for (chunkNumber, start) in stride(from: 0, to: n, by: Self.forwardChunkSize).enumerated() {
+            let body = ForwardChunkCodec.encode(forward.chunk(start..<min(n, start + Self.forwardChunkSize)))
+            let identity = BlobIdentity(.forwardChunk, owner: segmentID, key: Int64(chunkNumber))
+            output.blobs.append((.forwardChunk, Int64(chunkNumber), BlobEnvelope.seal(body, identity: identity)))
+        }
+        if let dense {
+            for (chunkNumber, start) in stride(from: 0, to: n, by: Self.denseChunkSize).enumerated() {
+                let body = DenseChunkCodec.encode(dense.chunk(start..<min(n, start + Self.denseChunkSize)))
+                let identity = BlobIdentity(.denseChunk, owner: segmentID, key: Int64(chunkNumber))
+                output.blobs.append((.denseChunk, Int64(chunkNumber), BlobEnvelope.seal(body, identity: identity)))
+            }
+        }
+
+        // Invert the forward index: a counting sort by term keeps each
+        // posting list in ordinal order, since documents are visited in order.
+        let distinctTerms = Array(Set(forward.terms)).sorted()
+        var slot = [UInt32: Int](minimumCapacity: distinctTerms.count)
+        for (i, term) in distinctTerms.enumerated() { slot[term] = i }
+        var starts = [Int](repeating: 0, count: distinctTerms.count + 1)
+        for term in forward.terms { starts[slot[term]! + 1] += 1 }
+        for i in 0..<distinctTerms.count { starts[i + 1] += starts[i] }
+        var fill = starts
+        var postingOrdinals = [UInt32](repeating: 0, count: forward.postingCount)
+        var postingWeights = [Float](repeating: 0, count: forward.postingCount)
+        for doc in 0..<n {
+            for i in Int(forward.offsets[doc])..<Int(forward.offsets[doc + 1]) {
+                let s = slot[forward.terms[i]]!
+                postingOrdinals[fill[s]] = UInt32(doc)
+                postingWeights[fill[s]] = forward.values[i]
+                fill[s] += 1
+            }
+        }
+
+        var directory: [(term: UInt32, entry: TermEntry)] = []
+        directory.reserveCapacity(distinctTerms.count)
+        for (s, term) in distinctTerms.enumerated() {
+            let list = starts[s]..<starts[s + 1]
+            var blockNumber = 0
+            for blockStart in stride(from: list.lowerBound, to: list.upperBound, by: postingBlockSize) {
+                let range = blockStart..<min(list.upperBound, blockStart + postingBlockSize)
+                let body = PostingBlockCodec.encode(ordinals: postingOrdinals[range], weights: postingWeights[range])
+                let identity = BlobIdentity(.postingBlock, owner: segmentID, key: Int64(term), subkey: Int64(blockNumber))
+                output.postingBlocks.append(PostingBlockBlob(term: term, blockNumber: blockNumber,
+                                                             payload: BlobEnvelope.seal(body, identity: identity)))
+                blockNumber += 1
+            }
+            let maxWeight = postingWeights[list].max() ?? 0
+            directory.append((term, TermEntry(documentFrequency: UInt32(list.count), blockCount: UInt32(blockNumber),
+                                              maxWeight: maxWeight)))
+        }
+        output.blobs.append((.termDirectory, 0,
+                             BlobEnvelope.seal(TermDirectoryCodec.encode(directory),
+                                               identity: BlobIdentity(.termDirectory, owner: segmentID))))
+        return output
+    }
+}

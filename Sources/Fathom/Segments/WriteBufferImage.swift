@@ -1,0 +1,38 @@
+/// The documents of a collection's write buffer, decoded for exact scanning.
+/// Rebuilt by a reader when the collection's version changes.
+struct WriteBufferImage: Sendable {
+    var documentIDs: [Int64] = []
+    var forward = ForwardIndex()
+    var dense: DenseMatrix?
+
+    var count: Int { documentIDs.count }
+
+    static func load(_ record: CollectionRecord, _ connection: SQLiteConnection) throws -> WriteBufferImage {
+        var image = WriteBufferImage()
+        if let dense = record.schema.dense { image.dense = DenseMatrix(dimension: dense.dimension) }
+        try forEachRow(record, connection) { documentID, vectors in
+            image.documentIDs.append(documentID)
+            image.forward.append(vectors.sparse)
+            image.dense?.append(vectors.dense)
+        }
+        return image
+    }
+
+    /// Visits the buffered documents of `record` in document-id order, decoding
+    /// and verifying each row.
+    static func forEachRow(_ record: CollectionRecord, _ connection: SQLiteConnection,
+                           _ visit: (Int64, BufferedVectors) throws -> Void) throws {
+        let statement = try connection.statement(
+            "SELECT doc_id, vectors FROM write_buffer WHERE collection_id = ? ORDER BY doc_id")
+        defer { statement.reset() }
+        try statement.bind(1, record.id)
+        while try statement.step() {
+            let documentID = statement.int64(0)
+            let identity = BlobIdentity(.bufferedVectors, owner: documentID)
+            let body = try statement.withBlob(1) { try BlobEnvelope.open($0, identity: identity) }
+            let vectors = try BufferedVectorsCodec.decode(body, what: identity.description, termLimit: record.termLimit,
+                                                          dimension: record.schema.dense?.dimension)
+            try visit(documentID, vectors)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Fathom
+
+struct CreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a database (if needed) and a collection with a fixed schema.",
+        discussion: """
+            A collection has a dense part (--dense-dim), a sparse part (--sparse for integer
+            term ids, --vocab for string terms), or both.
+
+              fathom create demo.fathom --dense-dim 384 --metric cosine --sparse
+              fathom create demo.fathom --collection tags --vocab
+            """)
+
+    @Argument(help: "Path of the database file (created if missing).")
+    var database: String
+
+    @Option(name: .long, help: "Collection name.")
+    var collection: String = "default"
+
+    @Option(name: .customLong("dense-dim"), help: "Dimension of dense vectors.")
+    var denseDimension: Int?
+
+    @Option(name: .long, help: "Dense metric: cosine, dot or l2.")
+    var metric: DenseMetric = .cosine
+
+    @Flag(name: .long, help: "Add a sparse part over integer term ids.")
+    var sparse = false
+
+    @Option(name: .customLong("sparse-dim"), help: "Term ids are below this (default 30522, the BERT WordPiece vocabulary).")
+    var sparseDimension: Int?
+
+    @Flag(name: .long, help: "Add a sparse part over string terms, mapped through a stored vocabulary.")
+    var vocab = false
+
+    @Option(name: .customLong("seal-threshold"), help: "Write-buffer size at which it is sealed into a segment.")
+    var sealThreshold: Int = IndexParameters.defaultSealThreshold
+
+    func validate() throws {
+        if sparse && vocab { throw ValidationError("--sparse and --vocab are exclusive: choose integer ids or string terms") }
+        if sparseDimension != nil && !sparse { throw ValidationError("--sparse-dim needs --sparse") }
+        if denseDimension == nil && !sparse && !vocab {
+            throw ValidationError("give --dense-dim N, --sparse or --vocab (or a combination)")
+        }
+    }
+
+    func run() throws {
+        var schema = CollectionSchema(index: IndexParameters(sealThreshold: sealThreshold))
+        if let denseDimension { schema.dense = DenseSchema(dimension: denseDimension, metric: metric) }
+        if sparse { schema.sparse = .termIDs(dimension: sparseDimension ?? SparseSchema.defaultDimension) }
+        if vocab { schema.sparse = .vocabulary }
+        let db = try Database(path: database)
+        try db.createCollection(collection, schema: schema)
+        Output.line("created collection '\(collection)' in \(database)")
+    }
+}

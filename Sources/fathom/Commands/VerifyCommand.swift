@@ -1,0 +1,41 @@
+import ArgumentParser
+import Fathom
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the SQLite file, every block checksum and every manifest invariant.",
+        discussion: """
+            Exits 0 when everything checks out; otherwise prints one line per problem, naming what
+            is broken, and exits 1.
+
+              fathom verify demo.fathom
+            """)
+
+    @Argument(help: "Path of the database file.")
+    var database: String
+
+    @Flag(name: .long, help: "Print the report as one JSON object.")
+    var json = false
+
+    func run() throws {
+        let db = try Database(path: database, options: Database.Options(create: false))
+        let report = try db.verify()
+        if json {
+            Output.line(JSONText.encode(report))
+        } else if report.isHealthy {
+            Output.line("ok: \(report.collectionsChecked) collections, \(report.segmentsChecked) segments, "
+                + "\(report.blobsChecked) blobs, \(report.documentsChecked) documents checked; SQLite integrity \(report.sqliteIntegrity)")
+        } else {
+            for problem in report.problems { Output.line("problem: \(problem)") }
+        }
+        if !report.isHealthy {
+            throw VerificationFailed(count: report.problems.count)
+        }
+    }
+}
+
+struct VerificationFailed: Error, CustomStringConvertible {
+    var count: Int
+    var description: String { "verification found \(count) problem\(count == 1 ? "" : "s")" }
+}

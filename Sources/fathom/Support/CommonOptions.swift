@@ -1,0 +1,41 @@
+import ArgumentParser
+import Fathom
+
+/// The database path and collection name every command takes.
+struct DatabaseOptions: ParsableArguments {
+    @Argument(help: "Path of the database file.")
+    var database: String
+
+    @Option(name: .long, help: "Collection name.")
+    var collection: String = "default"
+
+    func open(readOnly: Bool = false) throws -> Database {
+        try Database(path: database, options: Database.Options(create: false, readOnly: readOnly))
+    }
+}
+
+extension Query.Mode: ExpressibleByArgument {}
+extension DenseMetric: ExpressibleByArgument {}
+extension IngestOptions.ErrorPolicy: ExpressibleByArgument {}
+
+/// Query options shared by `search` and `bench`.
+struct QueryOptions: ParsableArguments {
+    @Option(name: .long, help: "Number of results per query.")
+    var k: Int = 10
+
+    @Option(name: .long, help: "Which parts of each query to use: auto, sparse, dense, hybrid.")
+    var mode: Query.Mode = .auto
+
+    @Flag(name: .long, help: "Force the exact reference path.")
+    var exact = false
+
+    func validate() throws {
+        guard (1...100_000).contains(k) else { throw ValidationError("--k must be in 1...100000") }
+    }
+
+    func apply(to query: inout Query) {
+        query.k = k
+        query.mode = mode
+        query.exact = exact
+    }
+}
