@@ -48,9 +48,10 @@ extension Collection {
                 if mode == .sparse || mode == .hybrid {
                     let vector = try sparseQuery(query, record: record, connection)
                     var counters = ExactSparseSearch.Counters()
-                    let search = ExactSparseSearch(query: vector, k: depth, queryDimension: record.queryDimension)
+                    var search = ExactSparseSearch(query: vector, k: depth, queryDimension: record.queryDimension)
+                    search.strategy = query._exactSparseStrategy
                     sparseHits = try search.run(snapshot, connection, counters: &counters)
-                    explanation.paths.append("sparse: exact-inverted")
+                    explanation.paths.append(query._exactSparseStrategy == .forwardScan ? "sparse: exact-forward-scan" : "sparse: exact-inverted")
                     explanation.postingsScored = counters.postingsScored
                     explanation.documentsRescored = counters.documentsRescored
                 }

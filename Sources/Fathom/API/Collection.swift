@@ -78,7 +78,10 @@ public struct Collection: Sendable {
             try database.pool.write { connection in
                 let record = try CollectionRecord.load(named: name, connection)
                 let count = try CollectionWriter.seal(record, connection)
-                if count > 0 { try record.bumpVersion(connection) }
+                if count > 0 {
+                    try record.bumpVersion(connection)
+                    try CollectionWriter.releaseFreePages(connection)
+                }
                 return count
             }
         }

@@ -33,6 +33,9 @@ public struct Query: Sendable, Equatable {
     public var candidateDepth: Int
     /// The reciprocal-rank-fusion constant.
     public var rrfConstant: Float
+    /// Not API: how exact sparse search scores sealed segments, kept
+    /// selectable so the choice can be re-measured (docs/benchmarks.md).
+    public var _exactSparseStrategy: _ExactSparseStrategy = .invertedIndex
 
     public init(sparse: SparseVector? = nil, sparseTerms: [String: Float]? = nil, dense: [Float]? = nil,
                 k: Int = 10, mode: Mode = .auto, exact: Bool = false, candidateDepth: Int = 100,
@@ -69,4 +72,11 @@ public struct Query: Sendable, Equatable {
         }
         return mode
     }
+}
+
+/// Not API: the two exact sparse strategies (term-at-a-time over the posting
+/// blocks with bounded rescoring, the default; or a scan of the forward index).
+public enum _ExactSparseStrategy: String, Sendable, CaseIterable {
+    case invertedIndex = "inverted-index"
+    case forwardScan = "forward-scan"
 }

@@ -38,18 +38,34 @@ extension Collection {
                                     totalBytes: reader.totalBytes, elapsedSeconds: elapsed()))
         }
 
-        while let line = try reader.next() {
-            report.linesRead += 1
-            do {
-                let record = try DocumentRecordDecoder.decode(DocumentRecord.self, from: line.bytes)
-                batch.append(try DocumentValidator.prepare(record, schema: schema))
-            } catch {
-                let located = error.located(at: InputLocation(file: path, line: line.number))
-                guard options.onError == .skip else { throw located }
-                report.rejectedCount += 1
-                if report.rejected.count < IngestReport.maxReportedErrors { report.rejected.append(located) }
+        // Lines are read a batch at a time and decoded in parallel; results are
+        // then taken in line order, so errors and "last id wins" follow the file.
+        let schema = self.schema
+        var lines: [JSONLReader.Line] = []
+        lines.reserveCapacity(options.batchSize)
+        while true {
+            lines.removeAll(keepingCapacity: true)
+            while lines.count < options.batchSize, let line = try reader.next() { lines.append(line) }
+            if lines.isEmpty { break }
+            let decoded = ParallelMap.map(lines) { line -> Result<PreparedDocument, ValidationFailure> in
+                Result { () throws(ValidationFailure) -> PreparedDocument in
+                    let record = try DocumentRecordDecoder.decode(DocumentRecord.self, from: line.bytes)
+                    return try DocumentValidator.prepare(record, schema: schema)
+                }
             }
-            if batch.count >= options.batchSize { try commit() }
+            for (line, result) in zip(lines, decoded) {
+                report.linesRead += 1
+                switch result {
+                case .success(let document):
+                    batch.append(document)
+                case .failure(let error):
+                    let located = error.located(at: InputLocation(file: path, line: line.number))
+                    guard options.onError == .skip else { throw located }
+                    report.rejectedCount += 1
+                    if report.rejected.count < IngestReport.maxReportedErrors { report.rejected.append(located) }
+                }
+                if batch.count >= options.batchSize { try commit() }
+            }
         }
         try commit()
         if options.sealAtEnd { report.documentsSealed = try seal() }

@@ -11,7 +11,7 @@ import Foundation
 /// while let line = try reader.next() { print(line.number, line.bytes.count) }
 /// ```
 public final class JSONLReader {
-    public struct Line {
+    public struct Line: Sendable {
         public var number: Int
         public var bytes: Data
     }
@@ -56,7 +56,7 @@ public final class JSONLReader {
     /// The next non-blank line, or nil at the end of the input.
     public func next() throws -> Line? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = Self.firstNewline(in: buffer, from: start) {
                 let line = takeLine(upTo: newline)
                 start = newline + 1
                 if let line { return line }
@@ -95,15 +95,33 @@ public final class JSONLReader {
         if buffer.startIndex != 0 { buffer = Data(buffer) }
     }
 
+    /// memchr over the buffer's bytes (a byte-wise loop over a class's stored
+    /// `Data` pays an exclusivity check per byte: measured 10% of ingest).
+    private static func firstNewline(in data: Data, from start: Int) -> Int? {
+        data.withUnsafeBytes { raw -> Int? in
+            guard start < raw.count, let base = raw.baseAddress else { return nil }
+            guard let found = memchr(base + start, Int32(UInt8(ascii: "\n")), raw.count - start) else { return nil }
+            return base.distance(to: UnsafeRawPointer(found))
+        }
+    }
+
     /// The line in `start..<end`, or nil when it is blank.
     private func takeLine(upTo end: Int) -> Line? {
         lineNumber += 1
-        var lineStart = start, lineEnd = end
-        if lineNumber == 1, end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
-            lineStart += 3
+        let first = lineNumber == 1
+        let data = buffer
+        return data.withUnsafeBytes { raw -> Line? in
+            var lineStart = start, lineEnd = end
+            if first, end - start >= 3, raw[start] == 0xEF, raw[start + 1] == 0xBB, raw[start + 2] == 0xBF {
+                lineStart += 3
+            }
+            if lineEnd > lineStart, raw[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            var isBlank = true
+            for i in lineStart..<lineEnd where raw[i] != 0x20 && raw[i] != 0x09 {
+                isBlank = false
+                break
+            }
+            return isBlank ? nil : Line(number: lineNumber, bytes: Data(UnsafeRawBufferPointer(rebasing: raw[lineStart..<lineEnd])))
         }
-        if lineEnd > lineStart, buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-        let isBlank = buffer[lineStart..<lineEnd].allSatisfy { $0 == 0x20 || $0 == 0x09 }
-        return isBlank ? nil : Line(number: lineNumber, bytes: Data(buffer[lineStart..<lineEnd]))
     }
 }

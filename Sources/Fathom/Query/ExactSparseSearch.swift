@@ -17,6 +17,7 @@
 struct ExactSparseSearch {
     let query: SparseVector
     let k: Int
+    var strategy: _ExactSparseStrategy = .invertedIndex
     /// The query as a dense array over the term space.
     private var denseQuery: [Float]
 
@@ -50,6 +51,9 @@ struct ExactSparseSearch {
                         into top: inout TopK, counters: inout Counters) throws {
         let forward = try segment.forwardIndex(connection)
         let documentIDs = try segment.documentIDs(connection)
+        if strategy == .forwardScan {
+            return scan(forward, documentIDs: documentIDs, deleted: deleted, into: &top, counters: &counters)
+        }
         let n = segment.documentCount
         var accumulators = [Float](repeating: 0, count: n)
         var errorBound: Float = 0

@@ -146,4 +146,12 @@ enum CollectionWriter {
         try clear.run()
         return documentIDs.count
     }
+
+    /// Returns free pages to the file system once they exceed 4 MiB: sealing
+    /// drains the write buffer, whose pages would otherwise stay in the file.
+    static func releaseFreePages(_ connection: SQLiteConnection) throws {
+        let free = try connection.scalarInt("PRAGMA freelist_count") ?? 0
+        let pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4_096
+        if free * pageSize > 4 << 20 { try connection.execute("PRAGMA incremental_vacuum") }
+    }
 }

@@ -99,6 +99,10 @@ enum DatabaseSchema {
         let (applicationID, version, tableCount) = try identity(connection, path: path)
         if applicationID == 0 && version == 0 && tableCount == 0 {
             guard allowInitialize else { throw FathomError.notAFathomDatabase(path: path, reason: "empty SQLite file") }
+            // Incremental auto-vacuum lets a seal hand the pages of the drained
+            // write buffer back to the file system (it must be set before the
+            // first table exists).
+            try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
             try connection.execute("PRAGMA journal_mode = WAL")
             try migrate(connection, from: 0)
             return

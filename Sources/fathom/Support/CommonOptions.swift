@@ -17,6 +17,7 @@ struct DatabaseOptions: ParsableArguments {
 extension Query.Mode: ExpressibleByArgument {}
 extension DenseMetric: ExpressibleByArgument {}
 extension IngestOptions.ErrorPolicy: ExpressibleByArgument {}
+extension _ExactSparseStrategy: ExpressibleByArgument {}
 
 /// Query options shared by `search` and `bench`.
 struct QueryOptions: ParsableArguments {
@@ -29,6 +30,10 @@ struct QueryOptions: ParsableArguments {
     @Flag(name: .long, help: "Force the exact reference path.")
     var exact = false
 
+    // Not API: re-measures the exact sparse strategy (docs/benchmarks.md).
+    @Option(name: .customLong("_exact-sparse-strategy"), help: .hidden)
+    var exactSparseStrategy: _ExactSparseStrategy = .invertedIndex
+
     func validate() throws {
         guard (1...100_000).contains(k) else { throw ValidationError("--k must be in 1...100000") }
     }
@@ -37,5 +42,6 @@ struct QueryOptions: ParsableArguments {
         query.k = k
         query.mode = mode
         query.exact = exact
+        query._exactSparseStrategy = exactSparseStrategy
     }
 }
