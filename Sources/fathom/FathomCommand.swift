@@ -1,5 +1,6 @@
 import ArgumentParser
 import Fathom
+import Foundation
 
 @main
 struct FathomCommand: ParsableCommand {
@@ -20,4 +21,24 @@ struct FathomCommand: ParsableCommand {
             StatsCommand.self, VerifyCommand.self, ExportCommand.self, BenchCommand.self,
         ]
     )
+
+    /// Runs the command line. Usage errors are reported like every other
+    /// error: one line on stderr (the parser's default adds usage and help
+    /// lines), with the parser's exit code; help and version go to stdout.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            // The command already said what went wrong.
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = message(for: error).split(separator: "\n", omittingEmptySubsequences: true).first
+                .map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -54,7 +54,7 @@ public enum BruteForce {
         guard expected > 0 else { return found.isEmpty ? 1 : 0 }
         let kth = truth[expected - 1].score
         let truthIDs = Set(truth.prefix(k).map(\.id))
-        let correct = found.prefix(k).filter { truthIDs.contains($0) || (allScores[$0] ?? -.infinity) >= kth - tolerance }
+        let correct = Set(found.prefix(k)).filter { truthIDs.contains($0) || (allScores[$0] ?? -.infinity) >= kth - tolerance }
         return Double(min(correct.count, expected)) / Double(expected)
     }
 }

@@ -20,7 +20,17 @@ extension Collection {
         guard (1...100_000).contains(query.k) else {
             throw FathomError.invalidQuery(reason: "k must be in 1...100000, got \(query.k)")
         }
-        if let dense = query.dense {
+        guard (1...100_000).contains(query.candidateDepth) else {
+            throw FathomError.invalidQuery(reason: "candidateDepth must be in 1...100000, got \(query.candidateDepth)")
+        }
+        guard query.rrfConstant.isFinite, query.rrfConstant > 0 else {
+            throw FathomError.invalidQuery(reason: "rrfConstant must be a positive number, got \(query.rrfConstant)")
+        }
+        guard query.sparse == nil || query.sparseTerms == nil else {
+            throw FathomError.invalidQuery(reason: "give sparse (term ids) or sparseTerms (strings), not both")
+        }
+        // Only the parts the mode uses must fit the collection.
+        if mode == .dense || mode == .hybrid, let dense = query.dense {
             guard let dimension = schema.dense?.dimension else {
                 throw FathomError.invalidQuery(reason: "collection '\(name)' has no dense part")
             }
@@ -29,7 +39,7 @@ extension Collection {
             }
             guard dense.allSatisfy(\.isFinite) else { throw FathomError.invalidQuery(reason: "dense query has a non-finite value") }
         }
-        if query.sparse != nil || query.sparseTerms != nil {
+        if mode == .sparse || mode == .hybrid {
             guard schema.sparse != nil else { throw FathomError.invalidQuery(reason: "collection '\(name)' has no sparse part") }
         }
         let start = DispatchTime.now().uptimeNanoseconds

@@ -37,16 +37,21 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
     case readOnly(path: String)
     /// A stored blob failed its checksum or could not be decoded.
     case corruption(what: String, detail: String)
+    /// No collection has this name.
     case collectionNotFound(name: String)
+    /// ``Database/createCollection(_:schema:)`` was given a name already in use.
     case collectionExists(name: String)
+    /// A ``CollectionSchema`` that cannot be stored (no vector part, a dimension out of range, …).
     case invalidSchema(reason: String)
     /// A document given through the API violates the collection's schema.
     case invalidDocument(id: String, field: String, reason: String)
     /// A line of a JSONL input is malformed or violates the schema.
     case invalidRecord(location: InputLocation, field: String, reason: String)
+    /// A ``Query`` that cannot run on its collection (a missing part, a wrong dimension, k out of range, …).
     case invalidQuery(reason: String)
+    /// An argument outside its documented range.
     case invalidArgument(reason: String)
-    /// A file could not be read or written.
+    /// An input file could not be opened or read.
     case io(path: String, reason: String)
 
     public var description: String {
@@ -72,7 +77,7 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidSchema(let reason):
             return "invalid collection schema: \(reason)"
         case .invalidDocument(let id, let field, let reason):
-            return "document '\(id)', field \(field): \(reason)"
+            return field.isEmpty ? "document '\(id)': \(reason)" : "document '\(id)', field \(field): \(reason)"
         case .invalidRecord(let location, let field, let reason):
             return field.isEmpty ? "\(location): \(reason)" : "\(location): field \(field): \(reason)"
         case .invalidQuery(let reason):

@@ -32,6 +32,8 @@ enum BufferedVectorsCodec {
         guard flags & ~3 == 0 else { throw reader.corrupt("unknown flags \(flags)") }
         let p = Int(try reader.readUInt32())
         let d = Int(try reader.readUInt32())
+        guard flags & 1 != 0 || p == 0 else { throw reader.corrupt("\(p) postings but no sparse flag") }
+        guard flags & 2 != 0 || d == 0 else { throw reader.corrupt("dense dimension \(d) but no dense flag") }
         guard p <= reader.remaining / 8 else { throw reader.corrupt("non-zero count \(p) exceeds the body") }
         var terms = [UInt32](), values = [Float]()
         terms.reserveCapacity(p)

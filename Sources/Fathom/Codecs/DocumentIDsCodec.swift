@@ -28,7 +28,7 @@ enum DocumentIDsCodec {
         var ids = [Int64](repeating: 0, count: n)
         var current: Int64 = 0
         for i in 0..<n {
-            guard deltas[i] >= 1, deltas[i] < UInt64(Int64.max - current) else {
+            guard deltas[i] >= 1, deltas[i] <= UInt64(Int64.max - current) else {
                 throw reader.corrupt("document ids not strictly increasing at ordinal \(i)")
             }
             current += Int64(deltas[i])

@@ -2,18 +2,31 @@
 /// their exact scores, as `{"query": "q1", "ids": [...], "scores": [...]}`
 /// per line (scores optional).
 public struct GroundTruth: Sendable {
+    /// One query's exact answer.
     public struct Entry: Sendable, Decodable {
+        /// The query id.
         public var query: String
+        /// Document ids, best first.
         public var ids: [String]
+        /// Their exact scores, when known (used to count ties as correct).
         public var scores: [Double]?
+
+        public init(query: String, ids: [String], scores: [Double]? = nil) {
+            self.query = query
+            self.ids = ids
+            self.scores = scores
+        }
     }
 
+    /// Entries by query id.
     public private(set) var entries: [String: Entry] = [:]
 
     public init(entries: [Entry]) {
         for entry in entries { self.entries[entry.query] = entry }
     }
 
+    /// Reads a ground-truth JSONL file; a malformed line throws
+    /// ``FathomError/invalidRecord(location:field:reason:)``.
     public static func load(path: String) throws -> GroundTruth {
         let reader = try JSONLReader(path: path)
         var entries: [Entry] = []
@@ -47,7 +60,8 @@ public struct GroundTruth: Sendable {
                 correct.insert(id)
             }
         }
-        let found = hits.prefix(k).filter { correct.contains($0) }.count
+        // Distinct ids: a result listing one document twice does not find two.
+        let found = Set(hits.prefix(k)).intersection(correct).count
         return Double(min(found, expected)) / Double(expected)
     }
 }

@@ -24,6 +24,8 @@ struct DocumentRecord: Decodable, Equatable {
     var dense: [Float]?
     var metadata: [String: JSONValue]?
     var text: String?
+    /// Set for API documents that carry both sparse forms (an error).
+    var hasBothSparseForms = false
 
     init(id: String?, sparse: Sparse?, dense: [Float]?, metadata: [String: JSONValue]?, text: String?) {
         self.id = id
@@ -46,15 +48,23 @@ struct DocumentRecord: Decodable, Equatable {
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         id = try container.decodeIfPresent(String.self, forKey: .id)
-        dense = try container.decodeIfPresent([Float].self, forKey: .dense)
+        dense = try container.decodeFloatsIfPresent(forKey: .dense)
         metadata = try container.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
         text = try container.decodeIfPresent(String.self, forKey: .text)
         if container.contains(.sparse), try !container.decodeNil(forKey: .sparse) {
+            // The indexed form is {"indices": [...], "values": [...]}; an object
+            // whose "indices"/"values" are not arrays is string terms ("values"
+            // is a WordPiece token).
             let probe = try container.nestedContainer(keyedBy: TermKey.self, forKey: .sparse)
-            if probe.contains(TermKey(stringValue: "indices")) || probe.contains(TermKey(stringValue: "values")) {
+            func isArray(_ key: String) -> Bool {
+                (try? probe.nestedUnkeyedContainer(forKey: TermKey(stringValue: key))) != nil
+            }
+            if isArray("indices") || isArray("values") {
                 let indexed = try container.nestedContainer(keyedBy: IndexedKeys.self, forKey: .sparse)
-                sparse = .indexed(indices: try indexed.decode([Int64].self, forKey: .indices),
-                                  values: try indexed.decode([Float].self, forKey: .values))
+                sparse = .indexed(indices: try indexed.decodeIntegers(forKey: .indices),
+                                  values: try indexed.decodeFloatsIfPresent(forKey: .values)
+                                      ?? { throw DecodingError.keyNotFound(IndexedKeys.values, .init(
+                                          codingPath: indexed.codingPath, debugDescription: "missing")) }())
             } else {
                 sparse = .terms(try container.decode([String: Float].self, forKey: .sparse))
             }
@@ -64,8 +74,12 @@ struct DocumentRecord: Decodable, Equatable {
     }
 
     /// The record of a document given through the API.
+    /// The record of a document given through the API. A document carrying
+    /// both `sparse` and `sparseTerms` is rejected by the validator, since the
+    /// record keeps the integer form only (`hasBothSparseForms`).
     init(_ document: Document) {
         self.id = document.id
+        self.hasBothSparseForms = document.sparse != nil && document.sparseTerms != nil
         if let sparse = document.sparse {
             self.sparse = .indexed(indices: sparse.indices.map { Int64($0) }, values: sparse.values)
         } else if let terms = document.sparseTerms {
@@ -74,6 +88,47 @@ struct DocumentRecord: Decodable, Equatable {
         self.dense = document.dense
         self.metadata = document.metadata
         self.text = document.text
+    }
+}
+
+private struct ArrayIndexKey: CodingKey {
+    var intValue: Int?
+    var stringValue: String { "\(intValue ?? 0)" }
+    init(intValue: Int) { self.intValue = intValue }
+    init?(stringValue: String) { nil }
+}
+
+extension KeyedDecodingContainer {
+    /// `[Float]`, parsed as floats (exact); when that fails because a number
+    /// does not fit a float (Foundation then reports no position), the element
+    /// is found and named: `dense[1]: 1e+39 is outside the range of a 32-bit float`.
+    fileprivate func decodeFloatsIfPresent(forKey key: Key) throws -> [Float]? {
+        do {
+            return try decodeIfPresent([Float].self, forKey: key)
+        } catch {
+            // Foundation throws an internal error here that it reports, at the
+            // top, as "not valid JSON" without a position.
+            guard let doubles = try? decodeIfPresent([Double].self, forKey: key),
+                  let bad = doubles.firstIndex(where: { !Float($0).isFinite })
+            else { throw error }
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [key, ArrayIndexKey(intValue: bad)],
+                debugDescription: "\(doubles[bad]) is outside the range of a 32-bit float"))
+        }
+    }
+
+    /// `[Int64]`, naming the element that is not an integer.
+    fileprivate func decodeIntegers(forKey key: Key) throws -> [Int64] {
+        do {
+            return try decode([Int64].self, forKey: key)
+        } catch {
+            guard let doubles = try? decode([Double].self, forKey: key),
+                  let bad = doubles.firstIndex(where: { $0.rounded() != $0 || abs($0) > 9.2e18 })
+            else { throw error }
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [key, ArrayIndexKey(intValue: bad)],
+                debugDescription: "\(doubles[bad]) is not an integer"))
+        }
     }
 }
 

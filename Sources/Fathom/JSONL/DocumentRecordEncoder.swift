@@ -9,10 +9,13 @@ enum DocumentRecordEncoder {
         appendString(id, to: &out)
         if let sparse {
             if let terms {
+                // Sorted by string, not by id: ids depend on the order terms first
+                // appeared in this database, which a re-ingested copy does not share.
+                let pairs = zip(sparse.indices, sparse.values).map { (terms[Int($0.0)], $0.1) }.sorted { $0.0 < $1.0 }
                 out += ",\"sparse\":{"
-                for (i, (term, value)) in zip(sparse.indices, sparse.values).enumerated() {
+                for (i, (term, value)) in pairs.enumerated() {
                     if i > 0 { out += "," }
-                    appendString(terms[Int(term)], to: &out)
+                    appendString(term, to: &out)
                     out += ":"
                     out += value.description
                 }

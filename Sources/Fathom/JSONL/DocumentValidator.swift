@@ -17,6 +17,10 @@ enum DocumentValidator {
         guard id.utf8.count <= maxIDBytes else {
             throw ValidationFailure(field: "id", reason: "longer than \(maxIDBytes) bytes")
         }
+        if let metadata = record.metadata { try checkFinite(.object(metadata), field: "metadata") }
+        if record.hasBothSparseForms {
+            throw ValidationFailure(field: "sparse", reason: "give sparse (term ids) or sparseTerms (strings), not both")
+        }
         var prepared = PreparedDocument(externalID: id, sparse: nil, sparseTerms: nil, dense: nil,
                                         metadata: record.metadata.map(CanonicalJSON.encode), text: record.text)
         switch (record.sparse, schema.sparse) {
@@ -55,6 +59,20 @@ enum DocumentValidator {
             throw ValidationFailure(field: "", reason: "the document has neither a sparse nor a dense vector")
         }
         return prepared
+    }
+
+    /// JSON has no infinities or NaN; metadata given through the API must not either.
+    private static func checkFinite(_ value: JSONValue, field: String) throws(ValidationFailure) {
+        switch value {
+        case .number(let number) where !number.isFinite:
+            throw ValidationFailure(field: field, reason: "must be a finite number, got \(number)")
+        case .array(let items):
+            for (i, item) in items.enumerated() { try checkFinite(item, field: "\(field)[\(i)]") }
+        case .object(let members):
+            for (key, member) in members { try checkFinite(member, field: "\(field).\(key)") }
+        default:
+            break
+        }
     }
 
     static func sparseVector(indices: [Int64], values: [Float], dimension: Int) throws(ValidationFailure) -> SparseVector {

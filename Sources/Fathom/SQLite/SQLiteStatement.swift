@@ -33,8 +33,17 @@ final class SQLiteStatement {
     func bindNull(_ index: Int32) throws { try check(sqlite3_bind_null(handle, index)) }
 
     func bind(_ index: Int32, _ value: String?) throws {
-        guard let value else { return try bindNull(index) }
-        try check(sqlite3_bind_text(handle, index, value, -1, fathom_sqlite_transient()))
+        guard var text = value else { return try bindNull(index) }
+        // An explicit byte length keeps text with embedded NUL characters whole.
+        try text.withUTF8 { bytes in
+            try bytes.withMemoryRebound(to: CChar.self) { chars in
+                guard let base = chars.baseAddress, chars.count > 0 else {
+                    // A NULL pointer would bind SQL NULL, not the empty string.
+                    return try check(sqlite3_bind_text(handle, index, "", 0, fathom_sqlite_transient()))
+                }
+                try check(sqlite3_bind_text(handle, index, base, Int32(chars.count), fathom_sqlite_transient()))
+            }
+        }
     }
 
     func bind(_ index: Int32, _ bytes: [UInt8]) throws {
@@ -69,7 +78,8 @@ final class SQLiteStatement {
 
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
-        return String(cString: pointer)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     /// A copy of a blob column (empty for NULL or a zero-length blob).

@@ -33,6 +33,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0") }
+    }
+
     func run() throws {
         let openStart = DispatchTime.now().uptimeNanoseconds
         let db = try target.open()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Fathom
+import Foundation
 
 struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,8 +51,17 @@ struct CreateCommand: ParsableCommand {
         if let denseDimension { schema.dense = DenseSchema(dimension: denseDimension, metric: metric) }
         if sparse { schema.sparse = .termIDs(dimension: sparseDimension ?? SparseSchema.defaultDimension) }
         if vocab { schema.sparse = .vocabulary }
-        let db = try Database(path: database)
-        try db.createCollection(collection, schema: schema)
+        let existed = FileManager.default.fileExists(atPath: database)
+        do {
+            let db = try Database(path: database)
+            try db.createCollection(collection, schema: schema)
+        } catch {
+            // A failed create leaves no empty database behind.
+            if !existed {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+            }
+            throw error
+        }
         Output.line("created collection '\(collection)' in \(database)")
     }
 }

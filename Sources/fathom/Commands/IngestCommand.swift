@@ -54,7 +54,7 @@ struct IngestCommand: ParsableCommand {
             Output.error("skipped: … and \(report.rejectedCount - report.rejected.count) more")
         }
         let rate = report.elapsedSeconds > 0 ? Double(report.documentsCommitted) / report.elapsedSeconds : 0
-        var summary = "ingested \(report.documentsCommitted) documents from \(report.linesRead) lines in "
+        var summary = "ingested \(Plural.count(report.documentsCommitted, "document")) from \(Plural.count(report.linesRead, "line")) in "
             + String(format: "%.2f s (%.0f docs/s)", report.elapsedSeconds, rate)
         if report.rejectedCount > 0 { summary += "; \(report.rejectedCount) bad lines skipped" }
         if report.documentsSealed > 0 { summary += "; sealed \(report.documentsSealed) into a segment" }

@@ -33,6 +33,11 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per query on stdout.")
     var json = false
 
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if limit != nil && !queryIDs.isEmpty { throw ValidationError("--limit and --query-id are exclusive") }
+    }
+
     func run() throws {
         let db = try target.open(readOnly: false)
         let collection = try db.collection(target.collection)
@@ -58,7 +63,7 @@ struct SearchCommand: ParsableCommand {
             output.line("query \(record.id)\(record.text.map { ": \($0)" } ?? "")")
             if explain {
                 let e = result.explanation
-                output.line("  plan: mode \(e.mode); \(e.paths.joined(separator: "; ")); \(e.segments) segments, "
+                output.line("  plan: mode \(e.mode); \(e.paths.joined(separator: "; ")); \(Plural.count(e.segments, "segment")), "
                     + "\(e.bufferedDocuments) buffered docs; \(e.postingsScored) postings scored, "
                     + "\(e.documentsRescored) docs rescored, \(e.denseDocumentsScored) dense docs scored; "
                     + String(format: "%.3f ms", e.elapsedMilliseconds))

@@ -6,8 +6,9 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check the SQLite file, every block checksum and every manifest invariant.",
         discussion: """
-            Exits 0 when everything checks out; otherwise prints one line per problem, naming what
-            is broken, and exits 1.
+            Exits 0 when everything checks out. When it finds problems it prints one line per
+            problem, naming what is broken, and exits 2; it exits 1 when the database cannot be
+            opened or read at all.
 
               fathom verify demo.fathom
             """)
@@ -30,12 +31,8 @@ struct VerifyCommand: ParsableCommand {
             for problem in report.problems { Output.line("problem: \(problem)") }
         }
         if !report.isHealthy {
-            throw VerificationFailed(count: report.problems.count)
+            Output.error("Error: verification found \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")
+            throw ExitCode(2)
         }
     }
-}
-
-struct VerificationFailed: Error, CustomStringConvertible {
-    var count: Int
-    var description: String { "verification found \(count) problem\(count == 1 ? "" : "s")" }
 }

@@ -32,6 +32,11 @@ struct BufferedOutput {
     }
 }
 
+/// "1 document", "2 documents".
+enum Plural {
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+}
+
 /// Formats a JSON value for machine-readable output.
 enum JSONText {
     static func encode<T: Encodable>(_ value: T) -> String {
