@@ -19,7 +19,7 @@ if [ ! -f "$CORPUS" ]; then
 fi
 DB="$WORK/bench.fathom"
 rm -f "$DB" "$DB-wal" "$DB-shm"
-DIM=$(head -c 200000 "$CORPUS" | head -1 | python3 -c 'import json,sys; print(len(json.loads(sys.stdin.readline())["dense"]))')
+DIM=$(python3 -c 'import json,sys; print(len(json.loads(open(sys.argv[1]).readline())["dense"]))' "$CORPUS")
 $FATHOM create "$DB" --dense-dim "$DIM" --sparse >/dev/null
 
 echo "dataset: $DATA ($(wc -l < "$CORPUS") docs, $(du -m "$CORPUS" | cut -f1) MB JSONL)"

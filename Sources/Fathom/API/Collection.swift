@@ -9,8 +9,11 @@
 /// try docs.delete(ids: ["a"])
 /// ```
 public struct Collection: Sendable {
+    /// The database the collection lives in (the handle keeps it open).
     public let database: Database
+    /// The collection's name, unique in its database.
     public let name: String
+    /// The collection's schema, as stored when the collection was created; it never changes.
     public let schema: CollectionSchema
 
     init(database: Database, name: String, schema: CollectionSchema) {

@@ -11,9 +11,16 @@ public enum DenseMetric: String, Codable, Sendable, CaseIterable {
 
 /// The dense part of a collection: every dense vector has exactly `dimension` floats.
 public struct DenseSchema: Codable, Sendable, Equatable {
+    /// The number of floats in every dense vector, in `1...65536`.
     public var dimension: Int
+    /// How dense vectors are compared (and so what a dense score is).
     public var metric: DenseMetric
 
+    /// Creates the dense part of a schema.
+    ///
+    /// - Parameters:
+    ///   - dimension: The number of floats in every dense vector, in `1...65536`.
+    ///   - metric: How vectors are compared; cosine by default.
     public init(dimension: Int, metric: DenseMetric = .cosine) {
         self.dimension = dimension
         self.metric = metric
@@ -41,11 +48,20 @@ public enum SparseSchema: Codable, Sendable, Equatable {
 /// let docs = try db.createCollection("default", schema: schema)
 /// ```
 public struct CollectionSchema: Codable, Sendable, Equatable {
+    /// The dense part, or nil when the collection stores no dense vectors.
     public var dense: DenseSchema?
+    /// The sparse part, or nil when the collection stores no sparse vectors.
     public var sparse: SparseSchema?
     /// Index parameters (stored with the schema; later index kinds add fields).
     public var index: IndexParameters
 
+    /// Creates a schema. A collection needs a dense part, a sparse part, or both; the schema is
+    /// checked when the collection is created.
+    ///
+    /// - Parameters:
+    ///   - dense: The dense part, or nil for none.
+    ///   - sparse: The sparse part, or nil for none.
+    ///   - index: Index parameters; the defaults suit most collections.
     public init(dense: DenseSchema? = nil, sparse: SparseSchema? = nil, index: IndexParameters = .init()) {
         self.dense = dense
         self.sparse = sparse
@@ -75,9 +91,16 @@ public struct IndexParameters: Codable, Sendable, Equatable {
     /// Postings per block of the exact inverted index (doc-id order).
     public var postingBlockSize: Int
 
+    /// The default ``sealThreshold``: 20,000 documents.
     public static let defaultSealThreshold = 20_000
+    /// The default ``postingBlockSize``: 128 postings.
     public static let defaultPostingBlockSize = 128
 
+    /// Creates index parameters, checked when the collection is created.
+    ///
+    /// - Parameters:
+    ///   - sealThreshold: Documents in the write buffer at which it is sealed; at least 1.
+    ///   - postingBlockSize: Postings per block of the inverted index, in `8...65536`.
     public init(sealThreshold: Int = IndexParameters.defaultSealThreshold,
                 postingBlockSize: Int = IndexParameters.defaultPostingBlockSize) {
         self.sealThreshold = sealThreshold

@@ -29,6 +29,14 @@ public final class Database: Sendable {
         /// What a committed write survives.
         public var durability: Durability
 
+        /// Creates options; the defaults open a database read-write, creating it when missing.
+        ///
+        /// - Parameters:
+        ///   - create: Create the file when it does not exist. Ignored when `readOnly` is true:
+        ///     a missing file then throws ``FathomError/databaseNotFound(path:)``.
+        ///   - readOnly: Open for reading only.
+        ///   - busyTimeoutMilliseconds: How long a writer waits for another process's write lock.
+        ///   - durability: What a committed write survives.
         public init(create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000,
                     durability: Durability = .full) {
             self.create = create
@@ -48,6 +56,7 @@ public final class Database: Sendable {
         case normal
     }
 
+    /// The path of the database file, as given to ``init(path:options:)``.
     public let path: String
     let pool: ConnectionPool
     let snapshots = SnapshotCache()
@@ -55,6 +64,15 @@ public final class Database: Sendable {
     let writerVocabularies = VocabularyCache()
     let logger: Logger
 
+    /// Opens the database at `path`, creating and initialising it when allowed by `options`.
+    ///
+    /// Opening a writable database from an older Fathom migrates its format.
+    ///
+    /// - Parameters:
+    ///   - path: The database file; its `-wal` and `-shm` files live next to it.
+    ///   - options: How to open it.
+    /// - Throws: ``FathomError/databaseNotFound(path:)``, ``FathomError/notAFathomDatabase(path:reason:)``,
+    ///   ``FathomError/newerFormat(path:found:supported:)``, or a storage error.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         var logger = Logger(label: "fathom")

@@ -2,31 +2,47 @@ import Foundation
 
 /// Sizes and counts of a database (`fathom stats`).
 public struct DatabaseStatistics: Sendable, Codable, Equatable {
+    /// The database's path, as it was opened (``Database/path``).
     public var path: String
-    /// Bytes of the main file and of the write-ahead log.
+    /// Size of the main database file, in bytes.
     public var fileBytes: Int
+    /// Size of the write-ahead log (the `-wal` file), in bytes; 0 when there is none.
     public var walBytes: Int
+    /// The version of the SQLite library in use (``Database/sqliteVersion``).
     public var sqliteVersion: String
+    /// The file's format version (SQLite's `user_version`).
     public var formatVersion: Int
+    /// SQLite's journal mode for the file, normally `"wal"`.
     public var journalMode: String
+    /// The `synchronous` setting this handle commits with, `"FULL"` or `"NORMAL"`
+    /// (from ``Database/Options/durability``).
     public var synchronous: String
+    /// One entry per collection, sorted by name.
     public var collections: [CollectionStatistics]
 }
 
+/// Sizes and counts of one collection, as part of ``DatabaseStatistics``.
 public struct CollectionStatistics: Sendable, Codable, Equatable {
+    /// The collection's name.
     public var name: String
+    /// The collection's schema.
     public var schema: CollectionSchema
     /// Live documents.
     public var documents: Int
     /// Live documents still in the write buffer.
     public var bufferedDocuments: Int
+    /// Live (sealed) segments.
     public var segments: Int
     /// Deleted or replaced documents still held by segments (tombstoned).
     public var deletedInSegments: Int
-    /// Postings (non-zero sparse weights) in live segments.
+    /// Postings (stored term–weight pairs) in live segments, including those of tombstoned documents.
     public var postings: Int
+    /// The number of distinct string terms in the collection's vocabulary (0 unless the
+    /// sparse part is ``SparseSchema/vocabulary``).
     public var vocabularySize: Int
-    /// Stored bytes by structure, after compression.
+    /// Stored bytes by structure, after compression: `"forward_index"`, `"dense_vectors"`,
+    /// `"document_ids"`, `"term_directory"` and `"posting_blocks"` of live segments, `"write_buffer"`,
+    /// `"metadata_and_text"`, and `"other"`. Structures with nothing stored may be absent.
     public var bytes: [String: Int]
 }
 

@@ -1,14 +1,22 @@
 /// Where a piece of input came from: a file (or `-` for standard input) and a
 /// 1-based line number.
 public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The path of the input as it was given, or `-` for standard input.
     public var file: String
+    /// The 1-based line number; blank lines are counted.
     public var line: Int
 
+    /// Creates a location.
+    ///
+    /// - Parameters:
+    ///   - file: The path of the input, or `-` for standard input.
+    ///   - line: The 1-based line number.
     public init(file: String, line: Int) {
         self.file = file
         self.line = line
     }
 
+    /// The location as `file:line`, for example `corpus.jsonl:42`.
     public var description: String { "\(file):\(line)" }
 }
 
@@ -54,6 +62,7 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An input file could not be opened or read.
     case io(path: String, reason: String)
 
+    /// A one-line message saying what was wrong and where.
     public var description: String {
         switch self {
         case .databaseNotFound(let path):

@@ -8,13 +8,20 @@ import Foundation
 /// let metadata: [String: JSONValue] = ["year": 2021, "lang": "en", "topics": ["earn", "acq"]]
 /// ```
 public enum JSONValue: Sendable, Hashable, Codable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, as a double; it must be finite to be stored.
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array of values.
     case array([JSONValue])
+    /// An object: values by key.
     case object([String: JSONValue])
 
+    /// Decodes any JSON value.
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -32,6 +39,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// Encodes the value as the JSON it represents.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -49,12 +57,19 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// Creates ``null`` from `nil`.
     public init(nilLiteral: ()) { self = .null }
+    /// Creates ``bool(_:)``.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// Creates ``number(_:)``, converting the integer to a double.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// Creates ``number(_:)``.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// Creates ``string(_:)``.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// Creates ``array(_:)``.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// Creates ``object(_:)``; when a key repeats, the last value wins.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }

@@ -19,24 +19,43 @@ public struct Query: Sendable, Equatable {
         case hybrid
     }
 
+    /// Sparse query over integer term ids (collections with a `.termIDs` schema); ids must be
+    /// below the collection's dimension. Give this or ``sparseTerms``, not both.
     public var sparse: SparseVector?
     /// Sparse query over string terms (collections with a `.vocabulary` schema).
     public var sparseTerms: [String: Float]?
+    /// Dense query vector: exactly the collection's ``DenseSchema/dimension`` finite floats.
     public var dense: [Float]?
+    /// The number of hits to return, in `1...100000` (default 10). Fewer are returned when
+    /// fewer documents match.
     public var k: Int
+    /// Which parts of the query are used; ``Mode/auto`` by default.
     public var mode: Mode
     /// Force the exact reference path. (Every path is exact until the
     /// approximate indexes land; the option is accepted now so callers need
     /// not change.)
     public var exact: Bool
-    /// How many results of each part enter the fusion of a hybrid query.
+    /// How many results of each part enter the fusion of a hybrid query, in `1...100000`
+    /// (default 100; at least ``k`` are always taken).
     public var candidateDepth: Int
-    /// The reciprocal-rank-fusion constant.
+    /// The reciprocal-rank-fusion constant: a hybrid score is the sum of `1 / (rrfConstant + rank)`
+    /// over both parts. Positive and finite; default 60.
     public var rrfConstant: Float
     /// Not API: how exact sparse search scores sealed segments, kept
     /// selectable so the choice can be re-measured (docs/benchmarks.md).
     public var _exactSparseStrategy: _ExactSparseStrategy = .invertedIndex
 
+    /// Creates a query. It is checked against the collection when it runs.
+    ///
+    /// - Parameters:
+    ///   - sparse: Sparse part over integer term ids.
+    ///   - sparseTerms: Sparse part over string terms; give this or `sparse`, not both.
+    ///   - dense: Dense part.
+    ///   - k: The number of hits to return, in `1...100000`.
+    ///   - mode: Which parts are used; `.auto` uses whatever parts the query carries.
+    ///   - exact: Force the exact reference path (every path is exact for now).
+    ///   - candidateDepth: Results of each part fused by a hybrid query, in `1...100000`.
+    ///   - rrfConstant: The reciprocal-rank-fusion constant, positive.
     public init(sparse: SparseVector? = nil, sparseTerms: [String: Float]? = nil, dense: [Float]? = nil,
                 k: Int = 10, mode: Mode = .auto, exact: Bool = false, candidateDepth: Int = 100,
                 rrfConstant: Float = 60) {
@@ -77,6 +96,8 @@ public struct Query: Sendable, Equatable {
 /// Not API: the two exact sparse strategies (term-at-a-time over the posting
 /// blocks with bounded rescoring, the default; or a scan of the forward index).
 public enum _ExactSparseStrategy: String, Sendable, CaseIterable {
+    /// Term-at-a-time over the posting blocks, with bounded rescoring (the default).
     case invertedIndex = "inverted-index"
+    /// A scan of the forward index.
     case forwardScan = "forward-scan"
 }

@@ -24,5 +24,6 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
 public struct SearchResult: Sendable, Equatable {
     /// Best first.
     public var hits: [SearchHit]
+    /// What the search did to find them.
     public var explanation: QueryExplanation
 }

@@ -5,7 +5,9 @@
 /// let v = try SparseVector(indices: [101, 2054], values: [0.81, 1.3])
 /// ```
 public struct SparseVector: Sendable, Equatable, Hashable {
+    /// The term ids, strictly increasing.
     public private(set) var indices: [UInt32]
+    /// The weights, parallel to ``indices``: each finite and ≥ 0.
     public private(set) var values: [Float]
 
     /// Creates a vector from parallel arrays. Indices need not be sorted;
@@ -39,6 +41,8 @@ public struct SparseVector: Sendable, Equatable, Hashable {
         self.values = values
     }
 
+    /// The number of entries (term ids with a weight, zero weights included).
     public var count: Int { indices.count }
+    /// Whether the vector has no entries. An empty vector matches nothing.
     public var isEmpty: Bool { indices.isEmpty }
 }

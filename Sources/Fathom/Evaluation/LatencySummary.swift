@@ -1,11 +1,19 @@
 /// Percentiles of a set of latencies (nearest-rank).
+///
+/// Every value is 0 when there are no samples.
 public struct LatencySummary: Sendable, Codable, Equatable {
+    /// The number of samples.
     public var count: Int
+    /// The arithmetic mean, in milliseconds.
     public var meanMilliseconds: Double
+    /// The median (nearest-rank 50th percentile), in milliseconds.
     public var p50Milliseconds: Double
+    /// The nearest-rank 99th percentile, in milliseconds.
     public var p99Milliseconds: Double
+    /// The largest sample, in milliseconds.
     public var maxMilliseconds: Double
 
+    /// Summarises latency samples, given in milliseconds in any order.
     public init(milliseconds samples: [Double]) {
         let sorted = samples.sorted()
         func percentile(_ p: Double) -> Double {

@@ -14,8 +14,11 @@ extension Collection {
     /// }
     /// ```
     ///
-    /// - Parameter progress: called after each committed batch; the documents
-    ///   it counts are durable when it is called.
+    /// - Parameters:
+    ///   - path: the JSONL file, or `-` for standard input.
+    ///   - options: batch size, error policy and whether to seal at the end.
+    ///   - progress: called after each committed batch; the documents it
+    ///     counts are durable when it is called.
     @discardableResult
     public func ingest(jsonl path: String, options: IngestOptions = IngestOptions(),
                        progress: (IngestProgress) -> Void = { _ in }) throws -> IngestReport {
@@ -45,7 +48,18 @@ extension Collection {
         lines.reserveCapacity(options.batchSize)
         while true {
             lines.removeAll(keepingCapacity: true)
-            while lines.count < options.batchSize, let line = try reader.next() { lines.append(line) }
+            while lines.count < options.batchSize {
+                do {
+                    guard let line = try reader.next() else { break }
+                    lines.append(line)
+                } catch let error as FathomError where options.onError == .skip {
+                    // An over-long line: the reader has skipped it.
+                    guard case .invalidRecord = error else { throw error }
+                    report.linesRead += 1
+                    report.rejectedCount += 1
+                    if report.rejected.count < IngestReport.maxReportedErrors { report.rejected.append(error) }
+                }
+            }
             if lines.isEmpty { break }
             let decoded = ParallelMap.map(lines) { line -> Result<PreparedDocument, ValidationFailure> in
                 Result { () throws(ValidationFailure) -> PreparedDocument in

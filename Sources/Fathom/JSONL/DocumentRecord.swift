@@ -73,7 +73,6 @@ struct DocumentRecord: Decodable, Equatable {
         }
     }
 
-    /// The record of a document given through the API.
     /// The record of a document given through the API. A document carrying
     /// both `sparse` and `sparseTerms` is rejected by the validator, since the
     /// record keeps the integer form only (`hasBothSparseForms`).

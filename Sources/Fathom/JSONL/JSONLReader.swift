@@ -11,25 +11,38 @@ import Foundation
 /// while let line = try reader.next() { print(line.number, line.bytes.count) }
 /// ```
 public final class JSONLReader {
+    /// One non-blank line of the input.
     public struct Line: Sendable {
+        /// The 1-based line number in the input, blank lines counted.
         public var number: Int
+        /// The line's bytes, without its line terminator (`\n` or `\r\n`) and, on the first
+        /// line, without a UTF-8 byte-order mark.
         public var bytes: Data
     }
 
-    /// Lines longer than this are rejected rather than buffered.
+    /// Lines longer than this (give or take one 1 MiB read) are rejected rather than buffered:
+    /// ``next()`` throws for such a line and continues after it on the next call.
     public static let maxLineBytes = 64 << 20
     private static let chunkSize = 1 << 20
 
+    /// The path being read, as given; `-` for standard input.
     public let path: String
     private let handle: FileHandle
     private var buffer = Data()
     private var start = 0
     private var lineNumber = 0
     private var atEnd = false
-    /// Bytes consumed so far (for progress), and the total when known.
+    /// Bytes read from the input so far (for progress). The input is read in chunks, so this can
+    /// run ahead of the lines returned.
     public private(set) var bytesRead: Int = 0
+    /// The input's size in bytes, when it is a regular file; nil for standard input, pipes and
+    /// other special files.
     public let totalBytes: Int?
 
+    /// Opens `path` for reading, or standard input when `path` is `-`.
+    ///
+    /// - Throws: ``FathomError/io(path:reason:)`` when the file does not exist, is a directory,
+    ///   or cannot be opened.
     public init(path: String) throws {
         self.path = path
         if path == "-" {
@@ -69,12 +82,27 @@ public final class JSONLReader {
                 if let line { return line }
                 return nil
             }
-            guard buffer.count - start <= Self.maxLineBytes else {
-                throw FathomError.invalidRecord(location: InputLocation(file: path, line: lineNumber + 1), field: "",
-                                                reason: "line longer than \(Self.maxLineBytes) bytes")
-            }
+            guard buffer.count - start <= Self.maxLineBytes else { try skipOverlongLine() }
             try fill()
         }
+    }
+
+    /// Drops the rest of a line longer than `maxLineBytes` without buffering
+    /// it, then throws; the reader stays usable and continues with the next line.
+    private func skipOverlongLine() throws -> Never {
+        lineNumber += 1
+        let number = lineNumber
+        while true {
+            start = buffer.count
+            try fill()
+            if let newline = Self.firstNewline(in: buffer, from: start) {
+                start = newline + 1
+                break
+            }
+            if atEnd { break }
+        }
+        throw FathomError.invalidRecord(location: InputLocation(file: path, line: number), field: "",
+                                        reason: "line longer than \(Self.maxLineBytes) bytes")
     }
 
     private func fill() throws {

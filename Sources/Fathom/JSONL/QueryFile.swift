@@ -1,15 +1,22 @@
 /// A query read from a JSONL query file: the document shape with an `id`
 /// and a `sparse` and/or `dense` part (other fields are ignored).
+///
+/// A sparse part the collection cannot use (it has no sparse part) is ignored, and so is a dense
+/// part when the collection has no dense part.
 public struct QueryRecord: Sendable {
+    /// The query's `id` field: a non-empty string that names the query in results and ground truth.
     public var id: String
+    /// The query, with the `k` and `mode` given to ``QueryFile/load(path:for:k:mode:limit:)``
+    /// and the other options at their defaults.
     public var query: Query
+    /// The query's `text` field, or nil when it has none.
     public var text: String?
 }
 
 /// Reading query files for `fathom search` and `fathom bench`.
 public enum QueryFile {
     /// Reads every query of `path`, validated against `collection`'s schema.
-    /// `k` and `mode` are set on each query.
+    /// `k` and `mode` are set on each query. With a `limit`, reading stops after that many queries.
     ///
     /// ```swift
     /// let queries = try QueryFile.load(path: "queries.jsonl", for: docs, k: 10, mode: .auto)
@@ -50,6 +57,9 @@ public enum QueryFile {
                 throw ValidationFailure(field: "dense", reason: "has \(dense.count) values, the collection's dimension is \(dimension)")
             }
             query.dense = dense
+        }
+        guard query.sparse != nil || query.sparseTerms != nil || query.dense != nil else {
+            throw ValidationFailure(field: "", reason: "the query has no sparse or dense part this collection can search")
         }
         return QueryRecord(id: id, query: query, text: record.text)
     }

@@ -25,8 +25,9 @@ struct VerifyCommand: ParsableCommand {
         if json {
             Output.line(JSONText.encode(report))
         } else if report.isHealthy {
-            Output.line("ok: \(report.collectionsChecked) collections, \(report.segmentsChecked) segments, "
-                + "\(report.blobsChecked) blobs, \(report.documentsChecked) documents checked; SQLite integrity \(report.sqliteIntegrity)")
+            Output.line("ok: \(Plural.count(report.collectionsChecked, "collection")), "
+                + "\(Plural.count(report.segmentsChecked, "segment")), \(Plural.count(report.blobsChecked, "blob")), "
+                + "\(Plural.count(report.documentsChecked, "document")) checked; SQLite integrity \(report.sqliteIntegrity)")
         } else {
             for problem in report.problems { Output.line("problem: \(problem)") }
         }
