@@ -56,7 +56,17 @@ public struct Collection: Sendable {
                 return try CollectionWriter.bufferedCount(record, connection)
             }
         }
-        if buffered >= schema.index.sealThreshold { try seal() }
+        // The documents are committed (durable, searchable) at this point; a
+        // failed seal does not undo that, so it is logged, not thrown, and the
+        // next write tries again.
+        if buffered >= schema.index.sealThreshold {
+            do {
+                try seal()
+            } catch {
+                database.logger.warning("sealing the write buffer failed; will retry on the next write",
+                                        metadata: ["collection": .string(name), "error": .string("\(error)")])
+            }
+        }
     }
 
     /// Deletes documents by id. Returns how many of them existed. Deleted

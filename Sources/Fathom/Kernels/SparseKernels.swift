@@ -24,6 +24,19 @@ enum SparseKernels {
         return (s0 + s1) + (s2 + s3)
     }
 
+    /// Like `dot`, for a query array that covers only term ids below
+    /// `queryCount` (huge term spaces): other terms contribute 0.
+    @inline(__always)
+    static func dotBounded(query: UnsafePointer<Float>, queryCount: Int, terms: UnsafePointer<UInt32>,
+                           values: UnsafePointer<Float>, count: Int) -> Float {
+        var sum: Float = 0
+        for i in 0..<count {
+            let term = Int(terms[i])
+            if term < queryCount { sum += query[term] * values[i] }
+        }
+        return sum
+    }
+
     /// Adds `weight × postingWeight` into `accumulators[ordinal]` for every
     /// posting of one block (term-at-a-time scoring).
     @inline(__always)

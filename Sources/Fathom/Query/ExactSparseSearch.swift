@@ -18,17 +18,34 @@ struct ExactSparseSearch {
     let query: SparseVector
     let k: Int
     var strategy: _ExactSparseStrategy = .invertedIndex
-    /// The query as a dense array over the term space.
+    /// The query as a dense array over the term space, so that looking up a
+    /// document term's query weight is one load. For term spaces larger than
+    /// `fullQueryLimit` the array stops after the query's largest term and the
+    /// bounded kernel skips terms past it (a 2³²-term array would be 16 GiB).
     private var denseQuery: [Float]
+    private let coversTermSpace: Bool
+    static let fullQueryLimit = 1 << 22
 
     init(query: SparseVector, k: Int, queryDimension: Int) {
         self.query = query
         self.k = k
-        var dense = [Float](repeating: 0, count: max(queryDimension, 1))
+        coversTermSpace = queryDimension <= Self.fullQueryLimit
+        let count = coversTermSpace ? queryDimension : Int(query.indices.last ?? 0) + 1
+        var dense = [Float](repeating: 0, count: max(count, 1))
         for (term, weight) in zip(query.indices, query.values) where Int(term) < dense.count {
             dense[Int(term)] = weight
         }
         self.denseQuery = dense
+    }
+
+    /// Dot product of the query with a document's postings `start..<end`.
+    @inline(__always)
+    private func score(_ q: UnsafeBufferPointer<Float>, _ terms: UnsafePointer<UInt32>, _ values: UnsafePointer<Float>,
+                       _ start: Int, _ end: Int) -> Float {
+        coversTermSpace
+            ? SparseKernels.dot(query: q.baseAddress!, terms: terms + start, values: values + start, count: end - start)
+            : SparseKernels.dotBounded(query: q.baseAddress!, queryCount: q.count, terms: terms + start,
+                                       values: values + start, count: end - start)
     }
 
     /// Counters of one search, reported by `explain`.
@@ -107,8 +124,7 @@ struct ExactSparseSearch {
         return denseQuery.withUnsafeBufferPointer { q in
             forward.terms.withUnsafeBufferPointer { terms in
                 forward.values.withUnsafeBufferPointer { values in
-                    SparseKernels.dot(query: q.baseAddress!, terms: terms.baseAddress! + start,
-                                      values: values.baseAddress! + start, count: end - start)
+                    score(q, terms.baseAddress!, values.baseAddress!, start, end)
                 }
             }
         }
@@ -124,11 +140,9 @@ struct ExactSparseSearch {
                 forward.values.withUnsafeBufferPointer { values in
                     forward.offsets.withUnsafeBufferPointer { offsets in
                         for ordinal in 0..<forward.documentCount where !(deleted?.contains(ordinal) ?? false) {
-                            let start = Int(offsets[ordinal])
-                            let score = SparseKernels.dot(query: q.baseAddress!, terms: terms.baseAddress! + start,
-                                                          values: values.baseAddress! + start,
-                                                          count: Int(offsets[ordinal + 1]) - start)
-                            if score > 0 { top.insert(score: score, documentID: documentIDs[ordinal]) }
+                            let value = score(q, terms.baseAddress!, values.baseAddress!, Int(offsets[ordinal]),
+                                              Int(offsets[ordinal + 1]))
+                            if value > 0 { top.insert(score: value, documentID: documentIDs[ordinal]) }
                         }
                     }
                 }

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import Fathom
+import FathomTestSupport
+
+@Suite("Hybrid search: reciprocal rank fusion of the exact lists")
+struct HybridSearchTests {
+    typealias B = Behaviour
+
+    /// The fused ranking by definition: Σ 1/(c + rank) over the exact sparse
+    /// and dense top-`depth` lists, computed in Float in the same order as
+    /// Fathom (sparse list first), ties to the earlier-written document.
+    static func fused(_ query: Query, model: B.Model, metric: DenseMetric) -> [(id: String, score: Float)] {
+        let live = model.documents
+        let depth = max(query.k, query.candidateDepth)
+        let lists = [BruteForce.sparseTopK(query.sparse!, in: live, k: depth).map(\.id),
+                     BruteForce.denseTopK(query.dense!, in: live, metric: metric, k: depth).map(\.id)]
+        var scores: [String: Float] = [:]
+        for list in lists {
+            for (index, id) in list.enumerated() { scores[id, default: 0] += 1 / (query.rrfConstant + Float(index + 1)) }
+        }
+        let position = Dictionary(uniqueKeysWithValues: live.enumerated().map { ($1.id, $0) })
+        return scores.sorted { $0.value != $1.value ? $0.value > $1.value : position[$0.key]! < position[$1.key]! }
+            .prefix(query.k).map { ($0.key, $0.value) }
+    }
+
+    @Test("equals the fusion of the brute-force lists, before and after deletes, across segments and the buffer")
+    func equalsOracleFusion() throws {
+        let corpus = SyntheticCorpus(seed: 9_000, count: 600, sparseDimension: 400, denseDimension: 24)
+        let scratch = B.Scratch()
+        let collection = try scratch.open().createCollection(schema: B.schema(corpus, metric: .dot, sealThreshold: 150, postingBlockSize: 16))
+        var model = B.Model()
+        try B.upsert(corpus.documents, into: collection, model: &model, batchSize: 50)
+        #expect(try B.layout(collection).segments == 4)
+        var generator = SeededGenerator(seed: 9_001)
+        let queries = corpus.queries(seed: 9_002, count: 60).enumerated().map { i, query in
+            var query = query
+            query.k = [1, 10, 30][i % 3]
+            query.candidateDepth = [100, 5, 50][i % 3]
+            query.rrfConstant = [60, 1, 10][(i / 3) % 3]
+            return query
+        }
+        for phase in 0..<2 {
+            if phase == 1 {
+                let victims = Array(model.ids.shuffled(using: &generator).prefix(150))
+                try collection.delete(ids: victims)
+                model.delete(victims)
+                try collection.upsert([Document(id: "late", sparse: corpus.documents[0].sparse, dense: corpus.documents[0].dense)])
+                model.upsert([Document(id: "late", sparse: corpus.documents[0].sparse, dense: corpus.documents[0].dense)])
+            }
+            var failures: [String] = []
+            for (q, query) in queries.enumerated() {
+                let hits = try collection.search(query)
+                let expected = Self.fused(query, model: model, metric: .dot)
+                if hits.map(\.id) != expected.map(\.id) || zip(hits, expected).contains(where: { $0.score != $1.score }) {
+                    failures.append("phase \(phase) query \(q): \(hits.prefix(5).map { "\($0.id) \($0.score)" }) vs \(expected.prefix(5).map { "\($0.id) \($0.score)" })")
+                }
+            }
+            B.expectNoFailures(failures, of: queries.count, "hybrid queries")
+        }
+    }
+
+    @Test("auto mode runs hybrid for a query with both parts, and the explanation says so")
+    func autoModeIsHybrid() throws {
+        let corpus = SyntheticCorpus(seed: 9_100, count: 100, sparseDimension: 300, denseDimension: 8)
+        let scratch = B.Scratch()
+        let collection = try scratch.open().createCollection(schema: B.schema(corpus, sealThreshold: 60))
+        try collection.upsert(Array(corpus.documents.prefix(60)))   // sealed at the threshold
+        try collection.upsert(Array(corpus.documents.suffix(40)))
+        let query = corpus.queries(seed: 9_101, count: 1)[0]
+        let result = try collection.searchExplained(query)
+        #expect(result.explanation.mode == "hybrid")
+        #expect(result.explanation.paths.count == 3)
+        var explicit = query
+        explicit.mode = .hybrid
+        #expect(try collection.search(explicit) == result.hits)
+        #expect(result.explanation.segments == 1 && result.explanation.bufferedDocuments == 40)
+    }
+}
