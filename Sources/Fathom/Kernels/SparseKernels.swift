@@ -24,15 +24,24 @@ enum SparseKernels {
         return (s0 + s1) + (s2 + s3)
     }
 
-    /// Like `dot`, for a query array that covers only term ids below
-    /// `queryCount` (huge term spaces): other terms contribute 0.
+    /// Dot product of two sparse vectors with strictly increasing terms, by
+    /// merging them: for term spaces too large for a dense query array.
     @inline(__always)
-    static func dotBounded(query: UnsafePointer<Float>, queryCount: Int, terms: UnsafePointer<UInt32>,
-                           values: UnsafePointer<Float>, count: Int) -> Float {
+    static func dotMerge(queryTerms: UnsafePointer<UInt32>, queryValues: UnsafePointer<Float>, queryCount: Int,
+                         terms: UnsafePointer<UInt32>, values: UnsafePointer<Float>, count: Int) -> Float {
         var sum: Float = 0
-        for i in 0..<count {
-            let term = Int(terms[i])
-            if term < queryCount { sum += query[term] * values[i] }
+        var i = 0, j = 0
+        while i < queryCount && j < count {
+            let a = queryTerms[i], b = terms[j]
+            if a == b {
+                sum += queryValues[i] * values[j]
+                i += 1
+                j += 1
+            } else if a < b {
+                i += 1
+            } else {
+                j += 1
+            }
         }
         return sum
     }

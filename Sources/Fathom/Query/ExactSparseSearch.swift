@@ -19,21 +19,22 @@ struct ExactSparseSearch {
     let k: Int
     var strategy: _ExactSparseStrategy = .invertedIndex
     /// The query as a dense array over the term space, so that looking up a
-    /// document term's query weight is one load. For term spaces larger than
-    /// `fullQueryLimit` the array stops after the query's largest term and the
-    /// bounded kernel skips terms past it (a 2³²-term array would be 16 GiB).
+    /// document term's query weight is one load. Term spaces larger than
+    /// `denseQueryLimit` ids (a 2³²-id array would be 16 GiB) score by merging
+    /// the sorted query with each document instead, and this array is empty.
     private var denseQuery: [Float]
-    private let coversTermSpace: Bool
-    static let fullQueryLimit = 1 << 22
+    private let usesDenseQuery: Bool
+    static let denseQueryLimit = 1 << 22
 
     init(query: SparseVector, k: Int, queryDimension: Int) {
         self.query = query
         self.k = k
-        coversTermSpace = queryDimension <= Self.fullQueryLimit
-        let count = coversTermSpace ? queryDimension : Int(query.indices.last ?? 0) + 1
-        var dense = [Float](repeating: 0, count: max(count, 1))
-        for (term, weight) in zip(query.indices, query.values) where Int(term) < dense.count {
-            dense[Int(term)] = weight
+        usesDenseQuery = queryDimension <= Self.denseQueryLimit
+        var dense = [Float](repeating: 0, count: usesDenseQuery ? max(queryDimension, 1) : 1)
+        if usesDenseQuery {
+            for (term, weight) in zip(query.indices, query.values) where Int(term) < dense.count {
+                dense[Int(term)] = weight
+            }
         }
         self.denseQuery = dense
     }
@@ -42,10 +43,16 @@ struct ExactSparseSearch {
     @inline(__always)
     private func score(_ q: UnsafeBufferPointer<Float>, _ terms: UnsafePointer<UInt32>, _ values: UnsafePointer<Float>,
                        _ start: Int, _ end: Int) -> Float {
-        coversTermSpace
-            ? SparseKernels.dot(query: q.baseAddress!, terms: terms + start, values: values + start, count: end - start)
-            : SparseKernels.dotBounded(query: q.baseAddress!, queryCount: q.count, terms: terms + start,
-                                       values: values + start, count: end - start)
+        if usesDenseQuery {
+            return SparseKernels.dot(query: q.baseAddress!, terms: terms + start, values: values + start, count: end - start)
+        }
+        return query.indices.withUnsafeBufferPointer { queryTerms in
+            query.values.withUnsafeBufferPointer { queryValues in
+                SparseKernels.dotMerge(queryTerms: queryTerms.baseAddress!, queryValues: queryValues.baseAddress!,
+                                       queryCount: queryTerms.count, terms: terms + start, values: values + start,
+                                       count: end - start)
+            }
+        }
     }
 
     /// Counters of one search, reported by `explain`.

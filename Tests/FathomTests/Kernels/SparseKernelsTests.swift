@@ -35,6 +35,21 @@ struct SparseKernelsTests {
         #expect(SparseKernels.dot(query: query, terms: terms, values: values, count: 5) == 31)
     }
 
+    @Test("dotMerge over two sorted vectors equals dot over the dense query", arguments: [0, 1, 7, 64, 301])
+    func dotMergeMatchesDot(count: Int) {
+        var generator = SeededGenerator(seed: UInt64(900 + count))
+        let queryTerms = RandomData.ascending(40, below: Self.termSpace, using: &generator)
+        let queryValues = RandomData.floats(40, in: 0...3, using: &generator)
+        var denseQuery = [Float](repeating: 0, count: Int(Self.termSpace))
+        for (term, value) in zip(queryTerms, queryValues) { denseQuery[Int(term)] = value }
+        let terms = RandomData.ascending(count, below: Self.termSpace, using: &generator)
+        let values = RandomData.floats(count, in: 0...3, using: &generator)
+        let expected = SparseKernels.dot(query: denseQuery, terms: terms, values: values, count: count)
+        let merged = SparseKernels.dotMerge(queryTerms: queryTerms, queryValues: queryValues, queryCount: 40,
+                                            terms: terms, values: values, count: count)
+        #expect(abs(merged - expected) <= 1e-5 * max(1, expected), "\(merged) vs \(expected)")
+    }
+
     @Test("accumulate adds query weight times posting weight into each posting's accumulator")
     func accumulateMatchesNaive() {
         var generator = SeededGenerator(seed: 7)
