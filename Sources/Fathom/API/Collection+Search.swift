@@ -26,6 +26,7 @@ extension Collection {
         guard query.rrfConstant.isFinite, query.rrfConstant > 0 else {
             throw FathomError.invalidQuery(reason: "rrfConstant must be a positive number, got \(query.rrfConstant)")
         }
+        if let seismic = query.seismic { try seismic.validate() }
         guard query.sparse == nil || query.sparseTerms == nil else {
             throw FathomError.invalidQuery(reason: "give sparse (term ids) or sparseTerms (strings), not both")
         }
@@ -57,13 +58,8 @@ extension Collection {
                 var sparseHits: [ScoredDocument] = []
                 if mode == .sparse || mode == .hybrid {
                     let vector = try sparseQuery(query, record: record, connection)
-                    var counters = ExactSparseSearch.Counters()
-                    var search = ExactSparseSearch(query: vector, k: depth, queryDimension: record.queryDimension)
-                    search.strategy = query._exactSparseStrategy
-                    sparseHits = try search.run(snapshot, connection, counters: &counters)
-                    explanation.paths.append(query._exactSparseStrategy == .forwardScan ? "sparse: exact-forward-scan" : "sparse: exact-inverted")
-                    explanation.postingsScored = counters.postingsScored
-                    explanation.documentsRescored = counters.documentsRescored
+                    sparseHits = try searchSparse(vector, query: query, k: depth, record: record, snapshot: snapshot,
+                                                  explanation: &explanation, connection)
                 }
                 var denseHits: [ScoredDocument] = []
                 if mode == .dense || mode == .hybrid, let dense = query.dense, let metric = schema.dense?.metric {
@@ -84,6 +80,64 @@ extension Collection {
                 return SearchResult(hits: hits, explanation: explanation)
             }
         }
+    }
+
+    /// The sparse plan, per segment: Seismic where the segment has an index
+    /// (and the query is not exact), the exact term-at-a-time path elsewhere;
+    /// the write buffer is scanned. With `.certified`, a segment whose
+    /// certificate does not hold is searched exactly.
+    private func searchSparse(_ vector: SparseVector, query: Query, k: Int, record: CollectionRecord,
+                              snapshot: CollectionSnapshot, explanation: inout QueryExplanation,
+                              _ connection: SQLiteConnection) throws -> [ScoredDocument] {
+        var exact = ExactSparseSearch(query: vector, k: k, queryDimension: record.queryDimension)
+        exact.strategy = query._exactSparseStrategy
+        var exactCounters = ExactSparseSearch.Counters()
+        let useSeismic = !query.exact && SeismicSearch.supports(queryDimension: record.queryDimension)
+        let parameters = query.seismic ?? record.schema.index.seismicQuery
+        let seismic = useSeismic
+            ? SeismicSearch(query: vector, k: k, parameters: parameters, queryDimension: record.queryDimension) : nil
+        var seismicCounters = SeismicSearch.Counters()
+        var top = TopK(k: k)
+        var paths: Set<String> = []
+        for segment in snapshot.segments {
+            let deleted = snapshot.deletions[segment.id]
+            if let seismic, segment.hasSeismicIndex {
+                var segmentCounters = SeismicSearch.Counters()
+                let hits = try seismic.run(segment, deleted: deleted, connection, counters: &segmentCounters)
+                seismicCounters.blocksEvaluated += segmentCounters.blocksEvaluated
+                seismicCounters.blocksSkipped += segmentCounters.blocksSkipped
+                seismicCounters.summariesScored += segmentCounters.summariesScored
+                seismicCounters.documentsScored += segmentCounters.documentsScored
+                seismicCounters.unscoredBound = max(seismicCounters.unscoredBound, segmentCounters.unscoredBound)
+                if query.exactness == .certified && !segmentCounters.certified {
+                    try exact.search(segment, deleted: deleted, connection, into: &top, counters: &exactCounters)
+                    paths.insert("exact-inverted (certificate fallback)")
+                    continue
+                }
+                seismicCounters.certified = seismicCounters.certified && segmentCounters.certified
+                let documentIDs = try segment.documentIDs(connection)
+                for hit in hits { top.insert(score: hit.score, documentID: documentIDs[Int(hit.documentID)]) }
+                paths.insert("seismic(query_cut \(parameters.queryCut), heap_factor \(parameters.heapFactor))")
+            } else {
+                try exact.search(segment, deleted: deleted, connection, into: &top, counters: &exactCounters)
+                paths.insert(query._exactSparseStrategy == .forwardScan ? "exact-forward-scan" : "exact-inverted")
+            }
+        }
+        exact.scan(snapshot.buffer.forward, documentIDs: snapshot.buffer.documentIDs, deleted: nil, into: &top,
+                   counters: &exactCounters)
+        if snapshot.buffer.count > 0 { paths.insert("buffer: exact-scan") }
+        explanation.paths.append("sparse: " + (paths.isEmpty ? "nothing to search" : paths.sorted().joined(separator: ", ")))
+        explanation.postingsScored = exactCounters.postingsScored
+        explanation.documentsRescored = exactCounters.documentsRescored
+        if useSeismic && snapshot.segments.contains(where: \.hasSeismicIndex) {
+            explanation.blocksEvaluated = seismicCounters.blocksEvaluated
+            explanation.blocksSkipped = seismicCounters.blocksSkipped
+            explanation.summariesScored = seismicCounters.summariesScored
+            explanation.seismicDocumentsScored = seismicCounters.documentsScored
+            explanation.unscoredBound = seismicCounters.unscoredBound
+            explanation.certified = seismicCounters.certified
+        }
+        return top.sorted()
     }
 
     private func sparseQuery(_ query: Query, record: CollectionRecord, _ connection: SQLiteConnection) throws -> SparseVector {

@@ -90,6 +90,10 @@ public struct IndexParameters: Codable, Sendable, Equatable {
     public var sealThreshold: Int
     /// Postings per block of the exact inverted index (doc-id order).
     public var postingBlockSize: Int
+    /// How sealed segments build their Seismic block index.
+    public var seismic: SeismicParameters
+    /// The collection's default Seismic query parameters (a query may override them).
+    public var seismicQuery: SeismicQueryParameters
 
     /// The default ``sealThreshold``: 20,000 documents.
     public static let defaultSealThreshold = 20_000
@@ -101,10 +105,28 @@ public struct IndexParameters: Codable, Sendable, Equatable {
     /// - Parameters:
     ///   - sealThreshold: Documents in the write buffer at which it is sealed; at least 1.
     ///   - postingBlockSize: Postings per block of the inverted index, in `8...65536`.
+    ///   - seismic: Build parameters of the Seismic block index.
+    ///   - seismicQuery: Default query parameters of Seismic search.
     public init(sealThreshold: Int = IndexParameters.defaultSealThreshold,
-                postingBlockSize: Int = IndexParameters.defaultPostingBlockSize) {
+                postingBlockSize: Int = IndexParameters.defaultPostingBlockSize,
+                seismic: SeismicParameters = SeismicParameters(),
+                seismicQuery: SeismicQueryParameters = SeismicQueryParameters()) {
         self.sealThreshold = sealThreshold
         self.postingBlockSize = postingBlockSize
+        self.seismic = seismic
+        self.seismicQuery = seismicQuery
+    }
+
+    private enum CodingKeys: String, CodingKey { case sealThreshold, postingBlockSize, seismic, seismicQuery }
+
+    /// Reads stored parameters; fields added after a collection was created take their defaults.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sealThreshold = try container.decode(Int.self, forKey: .sealThreshold)
+        postingBlockSize = try container.decode(Int.self, forKey: .postingBlockSize)
+        seismic = try container.decodeIfPresent(SeismicParameters.self, forKey: .seismic) ?? SeismicParameters()
+        seismicQuery = try container.decodeIfPresent(SeismicQueryParameters.self, forKey: .seismicQuery)
+            ?? SeismicQueryParameters()
     }
 
     func validate() throws {
@@ -114,5 +136,7 @@ public struct IndexParameters: Codable, Sendable, Equatable {
         guard (8...65_536).contains(postingBlockSize) else {
             throw FathomError.invalidSchema(reason: "posting block size must be in 8...65536, got \(postingBlockSize)")
         }
+        try seismic.validate()
+        try seismicQuery.validate()
     }
 }

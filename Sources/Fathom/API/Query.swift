@@ -41,6 +41,22 @@ public struct Query: Sendable, Equatable {
     /// The reciprocal-rank-fusion constant: a hybrid score is the sum of `1 / (rrfConstant + rank)`
     /// over both parts. Positive and finite; default 60.
     public var rrfConstant: Float
+    /// Seismic parameters for this query; nil uses the collection's
+    /// (``IndexParameters/seismicQuery``).
+    public var seismic: SeismicQueryParameters?
+    /// How exact an approximate sparse search must be.
+    public var exactness: Exactness = .approximate
+
+    /// How exact an approximate sparse search must be.
+    public enum Exactness: String, Sendable, CaseIterable {
+        /// Seismic's answer as found; ``QueryExplanation/certified`` says
+        /// whether it is provably exact.
+        case approximate
+        /// Keep going until the answer is provably exact: segments whose
+        /// certificate does not hold are searched exactly.
+        case certified
+    }
+
     /// Not API: how exact sparse search scores sealed segments, kept
     /// selectable so the choice can be re-measured (docs/benchmarks.md).
     public var _exactSparseStrategy: _ExactSparseStrategy = .invertedIndex

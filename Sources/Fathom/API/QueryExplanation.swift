@@ -18,6 +18,17 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     public var denseDocumentsScored: Int
     /// Wall time of the search, in milliseconds.
     public var elapsedMilliseconds: Double
+    /// Seismic: blocks whose documents were scored, and blocks skipped by their summary.
+    public var blocksEvaluated = 0
+    public var blocksSkipped = 0
+    /// Seismic: block summaries scored against the query.
+    public var summariesScored = 0
+    /// Seismic: documents scored exactly through the forward index.
+    public var seismicDocumentsScored = 0
+    /// Seismic: no document left unscored can score more than this (the exactness certificate).
+    public var unscoredBound: Float?
+    /// Seismic: whether the answer is provably exact (`unscoredBound` ≤ the k-th score in every segment).
+    public var certified: Bool?
 }
 
 /// The hits of a search with the explanation of how they were found.

@@ -25,6 +25,7 @@ struct BlobIdentity: Hashable, CustomStringConvertible {
         case .documentIDs: return "document-id map of segment \(owner)"
         case .termDirectory: return "term directory of segment \(owner)"
         case .bufferedVectors: return "write-buffer vectors of document \(owner)"
+        case .seismicList: return "Seismic list of term \(key) in segment \(owner)"
         }
     }
 
@@ -47,6 +48,7 @@ enum BlobKind: UInt8, CaseIterable {
     case documentIDs = 4
     case termDirectory = 5
     case bufferedVectors = 6
+    case seismicList = 7
 }
 
 /// The frame around every stored blob (file format v1, little-endian):

@@ -24,6 +24,27 @@ enum SparseKernels {
         return (s0 + s1) + (s2 + s3)
     }
 
+    /// Dot product of a quantized summary (terms, 8-bit codes) with a dense
+    /// query; multiply by the summary's scale for the score.
+    @inline(__always)
+    static func dotCodes(query: UnsafePointer<Float>, terms: UnsafePointer<UInt32>, codes: UnsafePointer<UInt8>,
+                         count: Int) -> Float {
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+        var i = 0
+        while i + 4 <= count {
+            s0 += query[Int(terms[i])] * Float(codes[i])
+            s1 += query[Int(terms[i + 1])] * Float(codes[i + 1])
+            s2 += query[Int(terms[i + 2])] * Float(codes[i + 2])
+            s3 += query[Int(terms[i + 3])] * Float(codes[i + 3])
+            i += 4
+        }
+        while i < count {
+            s0 += query[Int(terms[i])] * Float(codes[i])
+            i += 1
+        }
+        return (s0 + s1) + (s2 + s3)
+    }
+
     /// Dot product of two sparse vectors with strictly increasing terms, by
     /// merging them: for term spaces too large for a dense query array.
     @inline(__always)

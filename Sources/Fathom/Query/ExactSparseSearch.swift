@@ -71,8 +71,9 @@ struct ExactSparseSearch {
         return top.sorted()
     }
 
-    private func search(_ segment: Segment, deleted: DeletionBitmap?, _ connection: SQLiteConnection,
-                        into top: inout TopK, counters: inout Counters) throws {
+    /// Adds one segment's exact top-k (global document ids) to `top`.
+    func search(_ segment: Segment, deleted: DeletionBitmap?, _ connection: SQLiteConnection,
+                into top: inout TopK, counters: inout Counters) throws {
         let forward = try segment.forwardIndex(connection)
         let documentIDs = try segment.documentIDs(connection)
         if strategy == .forwardScan {
@@ -138,7 +139,7 @@ struct ExactSparseSearch {
     }
 
     /// Exact forward scan of every document (write buffer, small segments).
-    private func scan(_ forward: ForwardIndex, documentIDs: [Int64], deleted: DeletionBitmap?,
+    func scan(_ forward: ForwardIndex, documentIDs: [Int64], deleted: DeletionBitmap?,
                       into top: inout TopK, counters: inout Counters) {
         guard forward.documentCount > 0 else { return }
         counters.segmentsScanned += 1

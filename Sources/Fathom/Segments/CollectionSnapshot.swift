@@ -56,19 +56,20 @@ final class SnapshotCache: Sendable {
             "SELECT id, doc_count, posting_count, format FROM segments WHERE collection_id = ? AND state = 'live' ORDER BY id")
         defer { statement.reset() }
         try statement.bind(1, record.id)
-        var rows: [(Int64, Int, Int)] = []
+        var rows: [(Int64, Int, Int, Int)] = []
         while try statement.step() {
-            guard statement.int(3) == SegmentFormat.current else {
+            guard SegmentFormat.readable.contains(statement.int(3)) else {
                 throw FathomError.corruption(what: "segment \(statement.int64(0))",
                                              detail: "unknown segment format \(statement.int(3))")
             }
-            rows.append((statement.int64(0), statement.int(1), statement.int(2)))
+            rows.append((statement.int64(0), statement.int(1), statement.int(2), statement.int(3)))
         }
         return segments.withLock { cache in
-            rows.map { id, documentCount, postingCount in
+            rows.map { id, documentCount, postingCount, format in
                 if let segment = cache[id] { return segment }
                 let segment = Segment(id: id, documentCount: documentCount, postingCount: postingCount,
-                                      termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension)
+                                      termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
+                                      hasSeismicIndex: format == SegmentFormat.withSeismic)
                 cache[id] = segment
                 return segment
             }
@@ -82,7 +83,12 @@ final class SnapshotCache: Sendable {
     }
 }
 
+/// The layout of a segment's blobs (`segments.format`).
 enum SegmentFormat {
-    /// The layout of a segment's blobs; bumped when any blob layout changes.
-    static let current = 1
+    /// Exact structures only: document-id map, forward index, dense chunks,
+    /// term directory and posting blocks.
+    static let exactOnly = 1
+    /// Format 1 plus one Seismic list per term (blob kind 7).
+    static let withSeismic = 2
+    static let readable: ClosedRange<Int> = 1...2
 }

@@ -105,7 +105,7 @@ enum CollectionWriter {
             VALUES (?, 'live', ?, ?, ?, ?, ?)
             """)
         try insertSegment.bind(1, record.id)
-        try insertSegment.bind(2, SegmentFormat.current)
+        try insertSegment.bind(2, SegmentFormat.exactOnly)
         try insertSegment.bind(3, documentIDs.count)
         try insertSegment.bind(4, forward.postingCount)
         try insertSegment.bind(5, first)
@@ -114,8 +114,17 @@ enum CollectionWriter {
         let segmentID = connection.lastInsertRowID
 
         let builder = SegmentBuilder(segmentID: segmentID, denseDimension: record.schema.dense?.dimension,
-                                     postingBlockSize: record.schema.index.postingBlockSize)
+                                     postingBlockSize: record.schema.index.postingBlockSize,
+                                     termLimit: record.termLimit,
+                                     seismic: record.schema.sparse != nil && record.schema.index.seismic.enabled
+                                         ? record.schema.index.seismic : nil)
         let output = builder.build(documentIDs: documentIDs, forward: forward, dense: dense)
+        if output.format != SegmentFormat.exactOnly {
+            let setFormat = try connection.statement("UPDATE segments SET format = ? WHERE id = ?")
+            try setFormat.bind(1, output.format)
+            try setFormat.bind(2, segmentID)
+            try setFormat.run()
+        }
         let insertBlob = try connection.statement(
             "INSERT INTO segment_blobs(segment_id, kind, key, payload) VALUES (?, ?, ?, ?)")
         for blob in output.blobs {

@@ -14,6 +14,8 @@ final class Segment: Sendable {
     /// Term ids must be below this (the sparse dimension, or 2³² for vocabularies).
     let termLimit: UInt64
     let denseDimension: Int?
+    /// Whether the segment has Seismic lists (format 2).
+    let hasSeismicIndex: Bool
 
     private let documentIDsSlot = Mutex<[Int64]?>(nil)
     private let forwardSlot = Mutex<ForwardIndex?>(nil)
@@ -21,13 +23,43 @@ final class Segment: Sendable {
     private let directorySlot = Mutex<[UInt32: TermEntry]?>(nil)
     /// Decoded posting lists by term; filled on demand.
     private let postingLists = Mutex<[UInt32: PostingList]>([:])
+    /// Decoded Seismic lists by term (nil: the term has none); filled on demand.
+    private let seismicLists = Mutex<[UInt32: SeismicList?]>([:])
 
-    init(id: Int64, documentCount: Int, postingCount: Int, termLimit: UInt64, denseDimension: Int?) {
+    init(id: Int64, documentCount: Int, postingCount: Int, termLimit: UInt64, denseDimension: Int?,
+         hasSeismicIndex: Bool = false) {
         self.id = id
         self.documentCount = documentCount
         self.postingCount = postingCount
         self.termLimit = termLimit
         self.denseDimension = denseDimension
+        self.hasSeismicIndex = hasSeismicIndex
+    }
+
+    private static let seismicQuery = "SELECT payload FROM segment_blobs WHERE segment_id = ? AND kind = ? AND key = ?"
+
+    /// The Seismic list of `term`, or nil when no document of the segment has
+    /// the term (or the segment has no Seismic index). Decoded and verified on
+    /// first use, then cached.
+    func seismicList(term: UInt32, _ connection: SQLiteConnection) throws -> SeismicList? {
+        guard hasSeismicIndex else { return nil }
+        if let cached = seismicLists.withLock({ $0[term] }) { return cached }
+        let statement = try connection.statement(Self.seismicQuery)
+        defer { statement.reset() }
+        try statement.bind(1, id)
+        try statement.bind(2, Int64(BlobKind.seismicList.rawValue))
+        try statement.bind(3, Int64(term))
+        var list: SeismicList?
+        if try statement.step() {
+            let identity = BlobIdentity(.seismicList, owner: id, key: Int64(term))
+            let body = try statement.withBlob(0) { try BlobEnvelope.open($0, identity: identity) }
+            list = try SeismicListCodec.decode(body, what: identity.description, ordinalLimit: UInt32(documentCount),
+                                               termLimit: termLimit)
+        } else if try termDirectory(connection)[term] != nil {
+            throw FathomError.corruption(what: "segment \(id)", detail: "term \(term) has postings but no Seismic list")
+        }
+        seismicLists.withLock { $0[term] = list }
+        return list
     }
 
     private static let blobQuery = "SELECT key, payload FROM segment_blobs WHERE segment_id = ? AND kind = ? ORDER BY key"

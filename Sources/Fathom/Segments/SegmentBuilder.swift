@@ -16,6 +16,8 @@ struct SegmentBuilder {
     struct Output {
         var documentCount: Int
         var postingCount: Int
+        /// `SegmentFormat.withSeismic` when a Seismic index was built.
+        var format = SegmentFormat.exactOnly
         /// (kind, key, payload) rows of `segment_blobs`.
         var blobs: [(kind: BlobKind, key: Int64, payload: [UInt8])] = []
         var postingBlocks: [PostingBlockBlob] = []
@@ -24,6 +26,9 @@ struct SegmentBuilder {
     let segmentID: Int64
     let denseDimension: Int?
     let postingBlockSize: Int
+    let termLimit: UInt64
+    /// Build a Seismic index with these parameters (nil: none).
+    let seismic: SeismicParameters?
 
     func build(documentIDs: [Int64], forward: ForwardIndex, dense: DenseMatrix?) -> Output {
         let n = documentIDs.count
@@ -66,10 +71,20 @@ struct SegmentBuilder {
             }
         }
 
+        var seismicBuilder = seismic.flatMap { parameters in
+            n >= parameters.minimumSegmentDocuments && forward.postingCount > 0
+                ? SeismicBuilder(forward: forward, termLimit: termLimit, parameters: parameters) : nil
+        }
+        if seismicBuilder != nil { output.format = SegmentFormat.withSeismic }
         var directory: [(term: UInt32, entry: TermEntry)] = []
         directory.reserveCapacity(distinctTerms.count)
         for (s, term) in distinctTerms.enumerated() {
             let list = starts[s]..<starts[s + 1]
+            if seismicBuilder != nil {
+                let seismicList = seismicBuilder!.build(term: term, ordinals: postingOrdinals[list], weights: postingWeights[list])
+                let identity = BlobIdentity(.seismicList, owner: segmentID, key: Int64(term))
+                output.blobs.append((.seismicList, Int64(term), BlobEnvelope.seal(SeismicListCodec.encode(seismicList), identity: identity)))
+            }
             var blockNumber = 0
             for blockStart in stride(from: list.lowerBound, to: list.upperBound, by: postingBlockSize) {
                 let range = blockStart..<min(list.upperBound, blockStart + postingBlockSize)

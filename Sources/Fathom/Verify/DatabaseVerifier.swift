@@ -58,7 +58,7 @@ struct DatabaseVerifier {
     private func liveSegments(_ record: CollectionRecord) throws -> [(Segment, first: Int64, last: Int64)] {
         let statement = try connection.statement(
             """
-            SELECT id, doc_count, posting_count, first_doc_id, last_doc_id FROM segments
+            SELECT id, doc_count, posting_count, first_doc_id, last_doc_id, format FROM segments
             WHERE collection_id = ? AND state = 'live' ORDER BY id
             """)
         defer { statement.reset() }
@@ -67,7 +67,8 @@ struct DatabaseVerifier {
         while try statement.step() {
             // A fresh Segment: nothing decoded before is trusted.
             let segment = Segment(id: statement.int64(0), documentCount: statement.int(1), postingCount: statement.int(2),
-                                  termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension)
+                                  termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
+                                  hasSeismicIndex: statement.int(5) == SegmentFormat.withSeismic)
             segments.append((segment, statement.int64(3), statement.int64(4)))
         }
         return segments
@@ -124,6 +125,10 @@ struct DatabaseVerifier {
                 if entry.maxWeight != truth.weights.max() {
                     problem("\(name): max weight of term \(term) is \(entry.maxWeight), the forward index says \(truth.weights.max() ?? 0)")
                 }
+                if segment.hasSeismicIndex, let seismic = try segment.seismicList(term: term, connection) {
+                    report.blobsChecked += 1
+                    verifySeismic(seismic, term: term, truth: truth, segmentName: name)
+                }
             } catch let error as FathomError {
                 problem(error.description)
             }
@@ -159,6 +164,35 @@ struct DatabaseVerifier {
         tombstones.reset()
         if let missing = seen.firstIndex(of: false) {
             problem("\(name): ordinal \(missing) is neither a live document nor deleted")
+        }
+    }
+
+    /// A Seismic list holds only postings of its term, each once, with exact
+    /// block maxima, and drops nothing heavier than what it keeps.
+    private mutating func verifySeismic(_ list: SeismicList, term: UInt32, truth: (ordinals: [UInt32], weights: [Float]),
+                                        segmentName name: String) {
+        var weightOf: [UInt32: Float] = [:]
+        for (ordinal, weight) in zip(truth.ordinals, truth.weights) { weightOf[ordinal] = weight }
+        var seen = Set<UInt32>()
+        var smallestKept = Float.infinity
+        for block in 0..<list.blockCount {
+            var maximum: Float = 0
+            for i in Int(list.blockOffsets[block])..<Int(list.blockOffsets[block + 1]) {
+                let ordinal = list.ordinals[i]
+                guard let weight = weightOf[ordinal], seen.insert(ordinal).inserted else {
+                    problem("\(name): Seismic list of term \(term) holds ordinal \(ordinal) twice or without the term")
+                    return
+                }
+                maximum = max(maximum, weight)
+                smallestKept = min(smallestKept, weight)
+            }
+            if maximum != list.blockMaxima[block] {
+                problem("\(name): Seismic block \(block) of term \(term) records maximum \(list.blockMaxima[block]), its documents have \(maximum)")
+            }
+        }
+        let dropped = zip(truth.ordinals, truth.weights).filter { !seen.contains($0.0) }.map(\.1).max() ?? 0
+        if dropped != list.prunedMaximum || (seen.count < truth.ordinals.count && dropped > smallestKept) {
+            problem("\(name): Seismic list of term \(term) records pruned maximum \(list.prunedMaximum), the dropped postings have \(dropped)")
         }
     }
 

@@ -48,7 +48,7 @@ struct BenchCommand: ParsableCommand {
         let groundTruth = try truth.map(GroundTruth.load(path:))
         let prepared: [Query] = records.map { record in
             var query = record.query
-            queryOptions.apply(to: &query)
+            queryOptions.apply(to: &query, defaults: collection.schema.index.seismicQuery)
             return query
         }
 

@@ -38,6 +38,24 @@ struct CreateCommand: ParsableCommand {
     @Option(name: .customLong("seal-threshold"), help: "Write-buffer size at which it is sealed into a segment.")
     var sealThreshold: Int = IndexParameters.defaultSealThreshold
 
+    @Flag(name: .long, help: "Build a Seismic block index when segments are sealed (approximate sparse search; see docs/benchmarks.md).")
+    var seismic = false
+
+    @Option(name: .customLong("postings-per-term"), help: "Seismic: postings kept per term (default: max(2000, 40·√segment size)).")
+    var postingsPerTerm: Int?
+
+    @Option(name: .customLong("centroid-fraction"), help: "Seismic: blocks per pruned posting list, as a fraction of its length.")
+    var centroidFraction: Double = SeismicParameters().centroidFraction
+
+    @Option(name: .customLong("summary-energy"), help: "Seismic: share of a block max-vector's L1 mass its summary keeps.")
+    var summaryEnergy: Double = SeismicParameters().summaryEnergy
+
+    @Option(name: .customLong("query-cut"), help: "Seismic: the collection's default query cut.")
+    var queryCut: Int = SeismicQueryParameters.defaultQueryCut
+
+    @Option(name: .customLong("heap-factor"), help: "Seismic: the collection's default heap factor.")
+    var heapFactor: Double = SeismicQueryParameters.defaultHeapFactor
+
     func validate() throws {
         if sparse && vocab { throw ValidationError("--sparse and --vocab are exclusive: choose integer ids or string terms") }
         if sparseDimension != nil && !sparse { throw ValidationError("--sparse-dim needs --sparse") }
@@ -47,7 +65,11 @@ struct CreateCommand: ParsableCommand {
     }
 
     func run() throws {
-        var schema = CollectionSchema(index: IndexParameters(sealThreshold: sealThreshold))
+        let seismic = SeismicParameters(enabled: self.seismic, postingsPerTerm: postingsPerTerm,
+                                        centroidFraction: centroidFraction, summaryEnergy: summaryEnergy)
+        var schema = CollectionSchema(index: IndexParameters(
+            sealThreshold: sealThreshold, seismic: seismic,
+            seismicQuery: SeismicQueryParameters(queryCut: queryCut, heapFactor: heapFactor)))
         if let denseDimension { schema.dense = DenseSchema(dimension: denseDimension, metric: metric) }
         if sparse { schema.sparse = .termIDs(dimension: sparseDimension ?? SparseSchema.defaultDimension) }
         if vocab { schema.sparse = .vocabulary }

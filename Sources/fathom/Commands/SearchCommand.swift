@@ -53,7 +53,7 @@ struct SearchCommand: ParsableCommand {
         var output = BufferedOutput()
         for record in queries {
             var query = record.query
-            queryOptions.apply(to: &query)
+            queryOptions.apply(to: &query, defaults: collection.schema.index.seismicQuery)
             let result = try collection.searchExplained(query)
             if json {
                 output.line(JSONText.encode(SearchLine(query: record.id, hits: result.hits.map { .init(id: $0.id, score: $0.score) },
@@ -63,10 +63,14 @@ struct SearchCommand: ParsableCommand {
             output.line("query \(record.id)\(record.text.map { ": \($0)" } ?? "")")
             if explain {
                 let e = result.explanation
-                output.line("  plan: mode \(e.mode); \(e.paths.joined(separator: "; ")); \(Plural.count(e.segments, "segment")), "
+                var plan = "  plan: mode \(e.mode); \(e.paths.joined(separator: "; ")); \(Plural.count(e.segments, "segment")), "
                     + "\(e.bufferedDocuments) buffered docs; \(e.postingsScored) postings scored, "
                     + "\(e.documentsRescored) docs rescored, \(e.denseDocumentsScored) dense docs scored; "
-                    + String(format: "%.3f ms", e.elapsedMilliseconds))
+                if let certified = e.certified {
+                    plan += "seismic: \(e.blocksEvaluated) blocks evaluated, \(e.blocksSkipped) skipped, "
+                        + "\(e.seismicDocumentsScored) docs scored, bound \(e.unscoredBound ?? 0), certified \(certified); "
+                }
+                output.line(plan + String(format: "%.3f ms", e.elapsedMilliseconds))
             }
             if result.hits.isEmpty { output.line("  (no hits)") }
             for (rank, hit) in result.hits.enumerated() {

@@ -114,7 +114,7 @@ enum Behaviour {
     }
 
     /// A sparse-only query.
-    static func sparseQuery(_ vector: SparseVector, k: Int) -> Query { Query(sparse: vector, k: k, mode: .sparse) }
+    static func sparseQuery(_ vector: SparseVector, k: Int) -> Query { Query(sparse: vector, k: k, mode: .sparse, exact: true) }
 
     /// A dense-only query.
     static func denseQuery(_ vector: [Float], k: Int) -> Query { Query(dense: vector, k: k, mode: .dense) }

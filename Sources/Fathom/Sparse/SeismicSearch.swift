@@ -1,0 +1,120 @@
+/// Approximate sparse top-k over one segment's Seismic index.
+///
+/// The `queryCut` heaviest query terms are visited in order of weight. For
+/// each, every block's summary is scored against the whole query; a block is
+/// evaluated (its documents scored exactly through the forward index) only when
+/// its summary score exceeds (current k-th score) / `heapFactor`. The first
+/// list's blocks are visited best summary first, so the heap fills with good
+/// documents early. Each document is scored at most once.
+///
+/// The exactness certificate: every document not scored has, for each query
+/// term t, a weight no larger than B_t — the largest block maximum among the
+/// skipped blocks of t's list, or the largest weight static pruning dropped,
+/// or, for terms beyond the cut, the term's maximum in the segment. So no
+/// unscored document can score more than Σ q_t·B_t; when that bound is below
+/// the k-th score, the top-k is provably exact.
+struct SeismicSearch {
+    let query: SparseVector
+    let k: Int
+    let parameters: SeismicQueryParameters
+    /// The whole query as a dense array over the term space (see ExactSparseSearch).
+    private let denseQuery: [Float]
+    /// Query terms in order of decreasing weight.
+    private let termsByWeight: [(term: UInt32, weight: Float)]
+
+    init(query: SparseVector, k: Int, parameters: SeismicQueryParameters, queryDimension: Int) {
+        self.query = query
+        self.k = k
+        self.parameters = parameters
+        var dense = [Float](repeating: 0, count: max(queryDimension, 1))
+        for (term, weight) in zip(query.indices, query.values) where Int(term) < dense.count { dense[Int(term)] = weight }
+        denseQuery = dense
+        termsByWeight = zip(query.indices, query.values).map { (term: $0.0, weight: $0.1) }
+            .filter { $0.weight > 0 }
+            .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.term < $1.term }
+    }
+
+    /// Seismic needs a dense query array; term spaces beyond this use the exact path.
+    static func supports(queryDimension: Int) -> Bool { queryDimension <= ExactSparseSearch.denseQueryLimit }
+
+    struct Counters {
+        var blocksEvaluated = 0
+        var blocksSkipped = 0
+        var summariesScored = 0
+        var documentsScored = 0
+        /// Σ q_t·B_t over the segments searched (see the type's comment): the
+        /// largest score any unscored document can have; max over segments.
+        var unscoredBound: Float = 0
+        var certified = true
+    }
+
+    /// The segment's top-k as (score, local ordinal), best first.
+    func run(_ segment: Segment, deleted: DeletionBitmap?, _ connection: SQLiteConnection,
+             counters: inout Counters) throws -> [ScoredDocument] {
+        let forward = try segment.forwardIndex(connection)
+        let directory = try segment.termDirectory(connection)
+        var top = TopK(k: k)
+        var visited = DeletionBitmap(documentCount: segment.documentCount)
+        var bound: Float = 0
+        var summaryScores: [Float] = []
+        var order: [Int] = []
+        let cut = min(parameters.queryCut, termsByWeight.count)
+        let heapFactor = Float(parameters.heapFactor)
+
+        try denseQuery.withUnsafeBufferPointer { q in
+            for (position, (term, weight)) in termsByWeight.enumerated() {
+                guard position < cut else {
+                    bound += weight * (directory[term]?.maxWeight ?? 0)
+                    continue
+                }
+                guard let list = try segment.seismicList(term: term, connection) else { continue }
+                let blocks = list.blockCount
+                list.scoreSummaries(queryTerms: query.indices, query: q, into: &summaryScores)
+                counters.summariesScored += blocks
+                var skippedMaximum = list.prunedMaximum
+                // Every document of block b has weight up to blockMaxima[b] on
+                // this term and one has exactly that: q_t × blockMax is a floor
+                // for the block's best score that α-pruning cannot remove.
+                for b in 0..<blocks { summaryScores[b] = max(summaryScores[b], weight * list.blockMaxima[b]) }
+                order.removeAll(keepingCapacity: true)
+                order.append(contentsOf: 0..<blocks)
+                if position == 0 { order.sort { summaryScores[$0] > summaryScores[$1] } }
+                for b in order {
+                    if top.isFull && summaryScores[b] * heapFactor <= top.threshold {
+                        counters.blocksSkipped += 1
+                        skippedMaximum = max(skippedMaximum, list.blockMaxima[b])
+                        continue
+                    }
+                    counters.blocksEvaluated += 1
+                    for i in Int(list.blockOffsets[b])..<Int(list.blockOffsets[b + 1]) {
+                        let ordinal = Int(list.ordinals[i])
+                        if visited.contains(ordinal) { continue }
+                        visited.insert(ordinal)
+                        if let deleted, deleted.contains(ordinal) { continue }
+                        let score = exactScore(q, forward, ordinal)
+                        counters.documentsScored += 1
+                        if score > 0 { top.insert(score: score, documentID: Int64(ordinal)) }
+                    }
+                }
+                bound += weight * skippedMaximum
+            }
+        }
+        counters.unscoredBound = max(counters.unscoredBound, bound)
+        // Certified when nothing unscored can enter: bound ≤ k-th score (or
+        // bound 0 when fewer than k documents matched).
+        let threshold = top.isFull ? top.threshold : 0
+        if bound > threshold { counters.certified = false }
+        return top.sorted()
+    }
+
+    @inline(__always)
+    private func exactScore(_ q: UnsafeBufferPointer<Float>, _ forward: ForwardIndex, _ ordinal: Int) -> Float {
+        let start = Int(forward.offsets[ordinal]), end = Int(forward.offsets[ordinal + 1])
+        return forward.terms.withUnsafeBufferPointer { terms in
+            forward.values.withUnsafeBufferPointer { values in
+                SparseKernels.dot(query: q.baseAddress!, terms: terms.baseAddress! + start,
+                                  values: values.baseAddress! + start, count: end - start)
+            }
+        }
+    }
+}
