@@ -25,10 +25,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        // Header-only C helpers Swift cannot express (a prefetch hint).
+        .target(name: "CFathomShims"),
         .target(
             name: "Fathom",
             dependencies: [
-                "CSQLite", "CLZ4", "CXXHash",
+                "CSQLite", "CLZ4", "CXXHash", "CFathomShims",
                 // Only the modules we use: the umbrella `Collections` product
                 // costs 4-5x the build time (docs/architecture.md).
                 .product(name: "HeapModule", package: "swift-collections"),

@@ -96,17 +96,25 @@ struct ExactSparseSearch {
             errorBound += weight * list.maxError
         }
 
-        // Phase 1: the k best by approximate score, rescored exactly.
+        // Phase 1: the k best by approximate score, rescored exactly. The scans
+        // over all accumulators compare against a local bar first: the heap is
+        // touched only by the few documents that can enter it.
         var approximate = TopK(k: k)
-        for ordinal in 0..<n where accumulators[ordinal] > 0 && !(deleted?.contains(ordinal) ?? false) {
-            approximate.insert(score: accumulators[ordinal], documentID: Int64(ordinal))
+        accumulators.withUnsafeBufferPointer { acc in
+            var bar: Float = 0
+            for ordinal in 0..<n where acc[ordinal] > bar {
+                if let deleted, deleted.contains(ordinal) { continue }
+                approximate.insert(score: acc[ordinal], documentID: Int64(ordinal))
+                if approximate.isFull { bar = max(bar, approximate.threshold) }
+            }
         }
         var local = TopK(k: k)
-        for candidate in approximate.sorted() {
+        let firstCandidates = approximate.sorted()
+        for candidate in firstCandidates {
             let ordinal = Int(candidate.documentID)
             local.insert(score: exactScore(forward, ordinal), documentID: Int64(ordinal))
         }
-        counters.documentsRescored += approximate.count
+        counters.documentsRescored += firstCandidates.count
         // Float summation order differs between A and S: allow a relative slack.
         let theta = local.threshold
         let slack = errorBound + 1e-5 * max(1, abs(theta))
@@ -115,9 +123,14 @@ struct ExactSparseSearch {
             return
         }
         // Phase 2: every document whose approximate score could reach θ.
-        let rescored = Set(approximate.sorted().map { Int($0.documentID) })
-        for ordinal in 0..<n where accumulators[ordinal] >= theta - slack && !rescored.contains(ordinal)
-            && !(deleted?.contains(ordinal) ?? false) {
+        let rescored = Set(firstCandidates.map { Int($0.documentID) })
+        let floor = theta - slack
+        var candidates: [Int] = []
+        accumulators.withUnsafeBufferPointer { acc in
+            for ordinal in 0..<n where acc[ordinal] >= floor { candidates.append(ordinal) }
+        }
+        for ordinal in candidates where !rescored.contains(ordinal) {
+            if let deleted, deleted.contains(ordinal) { continue }
             local.insert(score: exactScore(forward, ordinal), documentID: Int64(ordinal))
             counters.documentsRescored += 1
         }

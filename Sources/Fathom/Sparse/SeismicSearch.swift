@@ -1,3 +1,5 @@
+import CFathomShims
+
 /// Approximate sparse top-k over one segment's Seismic index.
 ///
 /// The `queryCut` heaviest query terms are visited in order of weight. For
@@ -86,7 +88,14 @@ struct SeismicSearch {
                         continue
                     }
                     counters.blocksEvaluated += 1
-                    for i in Int(list.blockOffsets[b])..<Int(list.blockOffsets[b + 1]) {
+                    let postings = Int(list.blockOffsets[b])..<Int(list.blockOffsets[b + 1])
+                    // Start loading the next documents' postings while scoring:
+                    // each document's first cache miss is what scoring waits on.
+                    for i in postings.prefix(Self.prefetchDistance) { prefetch(forward, Int(list.ordinals[i])) }
+                    for i in postings {
+                        if i + Self.prefetchDistance < postings.upperBound {
+                            prefetch(forward, Int(list.ordinals[i + Self.prefetchDistance]))
+                        }
                         let ordinal = Int(list.ordinals[i])
                         if visited.contains(ordinal) { continue }
                         visited.insert(ordinal)
@@ -105,6 +114,15 @@ struct SeismicSearch {
         let threshold = top.isFull ? top.threshold : 0
         if bound > threshold { counters.certified = false }
         return top.sorted()
+    }
+
+    static let prefetchDistance = 4
+
+    @inline(__always)
+    private func prefetch(_ forward: ForwardIndex, _ ordinal: Int) {
+        let start = Int(forward.offsets[ordinal])
+        forward.terms.withUnsafeBufferPointer { fathom_prefetch($0.baseAddress! + start) }
+        forward.values.withUnsafeBufferPointer { fathom_prefetch($0.baseAddress! + start) }
     }
 
     @inline(__always)
