@@ -37,6 +37,17 @@ struct BenchCommandTests {
         #expect(value.map { $0 >= 0.999 } == true, "\(recallLine)")
     }
 
+    @Test("bench --threads 2 shares one database between threads and finds the same exact answers")
+    func threads() throws {
+        let sample = try SampleDatabase.ready()
+        let result = try CLI.succeed(["bench", sample.database, "--queries", SampleDatabase.queries, "--truth",
+                                      SampleDatabase.sparseTruth, "--mode", "sparse", "--exact", "--threads", "2", "--json"])
+        let report = try JSON.object(result.stdout)
+        #expect(JSON.double(report["threads"]) == 2)
+        #expect(try #require(JSON.double(report["recall_at_k"])) >= 0.999)
+        #expect(report["queries"] as? Int == SampleDatabase.queryIDs.count)
+    }
+
     @Test("a truth file with no matching query ids is an error")
     func unrelatedTruth() throws {
         let sample = try SampleDatabase.ready()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Fathom
 import Foundation
+import Synchronization
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +34,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Option(name: .long, help: "Threads sharing the open database; QPS is then the total throughput.")
+    var threads: Int = 1
+
     func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0") }
     }
@@ -57,18 +62,9 @@ struct BenchCommand: ParsableCommand {
         let firstQueryMilliseconds = Self.milliseconds(since: firstStart)
         for query in prepared.prefix(warmup ?? min(prepared.count, 200)) { _ = try collection.search(query) }
 
-        var latencies: [Double] = []
-        latencies.reserveCapacity(prepared.count)
         var recalls: [Double] = []
-        var results: [[SearchHit]] = []
-        results.reserveCapacity(prepared.count)
         let passStart = DispatchTime.now().uptimeNanoseconds
-        for query in prepared {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let hits = try collection.search(query)
-            latencies.append(Self.milliseconds(since: start))
-            results.append(hits)
-        }
+        let (results, latencies) = try Self.timedPass(prepared, on: collection, threads: threads)
         let passSeconds = Self.milliseconds(since: passStart) / 1000
         if let groundTruth {
             for (record, hits) in zip(records, results) {
@@ -83,7 +79,7 @@ struct BenchCommand: ParsableCommand {
         let latency = LatencySummary(milliseconds: latencies)
         let report = BenchReport(
             queries: prepared.count, k: queryOptions.k, mode: queryOptions.mode.rawValue, exact: queryOptions.exact,
-            threads: 1, recall_at_k: recalls.isEmpty ? nil : recalls.reduce(0, +) / Double(recalls.count),
+            threads: threads, recall_at_k: recalls.isEmpty ? nil : recalls.reduce(0, +) / Double(recalls.count),
             queries_with_truth: recalls.count, qps: Double(prepared.count) / passSeconds,
             latency_ms_mean: latency.meanMilliseconds, latency_ms_p50: latency.p50Milliseconds,
             latency_ms_p99: latency.p99Milliseconds, latency_ms_max: latency.maxMilliseconds,
@@ -99,6 +95,36 @@ struct BenchCommand: ParsableCommand {
                                report.qps, report.latency_ms_mean, report.latency_ms_p50, report.latency_ms_p99,
                                report.latency_ms_max))
             Output.line(String(format: "open %.2f ms; first query %.2f ms", report.open_ms, report.first_query_ms))
+        }
+    }
+
+    /// Runs every query once: on `threads` threads, each taking the next
+    /// unclaimed query, all sharing one `Collection` (and its database).
+    /// Returns the hits and the latency of each query, in query order.
+    static func timedPass(_ queries: [Query], on collection: Collection, threads: Int) throws
+        -> (hits: [[SearchHit]], latencies: [Double])
+    {
+        let results = Mutex<(hits: [[SearchHit]], latencies: [Double], error: (any Error)?)>(
+            (Array(repeating: [], count: queries.count), Array(repeating: 0, count: queries.count), nil))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < queries.count else { return }
+                let start = DispatchTime.now().uptimeNanoseconds
+                do {
+                    let hits = try collection.search(queries[index])
+                    let latency = milliseconds(since: start)
+                    results.withLock { $0.hits[index] = hits; $0.latencies[index] = latency }
+                } catch {
+                    results.withLock { $0.error = error }
+                    return
+                }
+            }
+        }
+        return try results.withLock { state in
+            if let error = state.error { throw error }
+            return (state.hits, state.latencies)
         }
     }
 
