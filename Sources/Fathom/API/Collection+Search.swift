@@ -82,17 +82,21 @@ extension Collection {
         }
     }
 
-    /// The sparse plan, per segment: Seismic where the segment has an index
-    /// (and the query is not exact), the exact term-at-a-time path elsewhere;
-    /// the write buffer is scanned. With `.certified`, a segment whose
-    /// certificate does not hold is searched exactly.
+    /// The sparse plan, per segment: Seismic where the segment has an index and
+    /// the query asked for mode `.sparse` explicitly (not exact); the exact
+    /// term-at-a-time path elsewhere, including for `.auto` and `.hybrid`: it
+    /// measured faster than this Seismic implementation at every segment size
+    /// tried (19k and 200k documents, docs/benchmarks.md), so the cost model
+    /// has no crossover yet. The write buffer is scanned. With `.certified`, a
+    /// segment whose certificate does not hold is searched exactly.
     private func searchSparse(_ vector: SparseVector, query: Query, k: Int, record: CollectionRecord,
                               snapshot: CollectionSnapshot, explanation: inout QueryExplanation,
                               _ connection: SQLiteConnection) throws -> [ScoredDocument] {
         var exact = ExactSparseSearch(query: vector, k: k, queryDimension: record.queryDimension)
         exact.strategy = query._exactSparseStrategy
         var exactCounters = ExactSparseSearch.Counters()
-        let useSeismic = !query.exact && SeismicSearch.supports(queryDimension: record.queryDimension)
+        let useSeismic = !query.exact && query.mode == .sparse
+            && SeismicSearch.supports(queryDimension: record.queryDimension)
         let parameters = query.seismic ?? record.schema.index.seismicQuery
         let seismic = useSeismic
             ? SeismicSearch(query: vector, k: k, parameters: parameters, queryDimension: record.queryDimension) : nil

@@ -160,6 +160,20 @@ struct SeismicTests {
         _ = corpus
     }
 
+    @Test("the planner uses Seismic only for explicit sparse mode; auto stays on the faster exact path")
+    func plannerChoice() throws {
+        let scratch = B.Scratch()
+        let (collection, corpus) = try Self.collection(scratch, count: 1_200)
+        var query = corpus.queries(seed: 31_800, count: 1)[0]
+        query.dense = nil
+        query.mode = .auto
+        let auto = try collection.searchExplained(query)
+        #expect(auto.explanation.certified == nil && auto.explanation.paths.contains { $0.contains("exact-inverted") })
+        query.mode = .sparse
+        let sparse = try collection.searchExplained(query)
+        #expect(sparse.explanation.certified != nil && sparse.explanation.paths.contains { $0.contains("seismic") })
+    }
+
     @Test("without enabling Seismic, segments get no index and sparse search is exact")
     func disabledByDefault() throws {
         let scratch = B.Scratch()
