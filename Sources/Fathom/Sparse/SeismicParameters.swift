@@ -38,6 +38,24 @@ public struct SeismicParameters: Codable, Sendable, Equatable {
         self.minimumSegmentDocuments = minimumSegmentDocuments
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case enabled, postingsPerTerm, centroidFraction, summaryEnergy, clusteringDocCut, minimumSegmentDocuments
+    }
+
+    /// Reads stored parameters; a field a stored schema lacks (written before
+    /// the field existed) takes its default, so old databases stay readable.
+    public init(from decoder: Decoder) throws {
+        let defaults = SeismicParameters()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? defaults.enabled
+        postingsPerTerm = try container.decodeIfPresent(Int.self, forKey: .postingsPerTerm)
+        centroidFraction = try container.decodeIfPresent(Double.self, forKey: .centroidFraction) ?? defaults.centroidFraction
+        summaryEnergy = try container.decodeIfPresent(Double.self, forKey: .summaryEnergy) ?? defaults.summaryEnergy
+        clusteringDocCut = try container.decodeIfPresent(Int.self, forKey: .clusteringDocCut) ?? defaults.clusteringDocCut
+        minimumSegmentDocuments = try container.decodeIfPresent(Int.self, forKey: .minimumSegmentDocuments)
+            ?? defaults.minimumSegmentDocuments
+    }
+
     /// The λ of a segment of `documents` documents.
     func postingsPerTerm(forSegmentOf documents: Int) -> Int {
         if let postingsPerTerm { return postingsPerTerm }
@@ -78,6 +96,15 @@ public struct SeismicQueryParameters: Sendable, Equatable, Codable {
     /// blocks: more recall, more time. (Seismic's own `heap_factor` is the
     /// reciprocal of this one.)
     public var heapFactor: Double
+
+    private enum CodingKeys: String, CodingKey { case queryCut, heapFactor }
+
+    /// Reads stored parameters; missing fields take their defaults.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        queryCut = try container.decodeIfPresent(Int.self, forKey: .queryCut) ?? Self.defaultQueryCut
+        heapFactor = try container.decodeIfPresent(Double.self, forKey: .heapFactor) ?? Self.defaultHeapFactor
+    }
 
     public static let defaultQueryCut = 10
     public static let defaultHeapFactor = 1.1
