@@ -41,8 +41,8 @@ public struct CollectionStatistics: Sendable, Codable, Equatable {
     /// sparse part is ``SparseSchema/vocabulary``).
     public var vocabularySize: Int
     /// Stored bytes by structure, after compression: `"forward_index"`, `"dense_vectors"`,
-    /// `"document_ids"`, `"term_directory"` and `"posting_blocks"` of live segments, `"write_buffer"`,
-    /// `"metadata_and_text"`, and `"other"`. Structures with nothing stored may be absent.
+    /// `"document_ids"`, `"term_directory"`, `"posting_blocks"` and `"seismic_lists"` of live segments,
+    /// `"write_buffer"`, `"metadata_and_text"`, and `"other"`. Structures with nothing stored may be absent.
     public var bytes: [String: Int]
 }
 
@@ -96,6 +96,7 @@ extension Database {
             case .denseChunk?: name = "dense_vectors"
             case .documentIDs?: name = "document_ids"
             case .termDirectory?: name = "term_directory"
+            case .seismicList?: name = "seismic_lists"
             default: name = "other"
             }
             bytes[name, default: 0] += blobs.int(1)
