@@ -8,19 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data/reuters21578}
 WORK=${2:-/tmp/fathom-bench}
-mkdir -p "$WORK"
-make -s build >/dev/null
-FATHOM=.build/release/fathom
-
-CORPUS="$DATA/corpus.jsonl"
-if [ ! -f "$CORPUS" ]; then
-  CORPUS="$WORK/corpus.jsonl"
-  [ -f "$CORPUS" ] || zstd -d -q -o "$CORPUS" "$DATA/corpus.jsonl.zst"
-fi
+# shellcheck source=tools/dataset.sh
+. tools/dataset.sh
 DB="$WORK/bench.fathom"
 rm -f "$DB" "$DB-wal" "$DB-shm"
-DIM=$(python3 -c 'import json,sys; print(len(json.loads(open(sys.argv[1]).readline())["dense"]))' "$CORPUS")
-$FATHOM create "$DB" --dense-dim "$DIM" --sparse >/dev/null
+$FATHOM create "$DB" --dense-dim "$DENSE_DIM" --sparse >/dev/null
 
 echo "dataset: $DATA ($(wc -l < "$CORPUS") docs, $(du -m "$CORPUS" | cut -f1) MB JSONL)"
 start=$(date +%s.%N)

@@ -13,28 +13,19 @@ DATA=${1:-../shared/data/reuters21578}
 WORK=${2:-/tmp/fathom-compare}
 VENV=${VENV:-.venv-peers}
 SEISMIC_FLAGS=${SEISMIC_FLAGS:---postings-per-term 160 --centroid-fraction 0.2 --summary-energy 0.5}
-mkdir -p "$WORK"
-
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q numpy scipy psutil threadpoolctl orjson pyseismic-lsr
 fi
-make -s build >/dev/null
-FATHOM=.build/release/fathom
-
-CORPUS="$DATA/corpus.jsonl"
-if [ ! -f "$CORPUS" ]; then
-  CORPUS="$WORK/corpus.jsonl"
-  [ -f "$CORPUS" ] || zstd -d -q -o "$CORPUS" "$DATA/corpus.jsonl.zst"
-fi
-DENSE=$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()).get("dense"); print(len(d) if d else 0)' "$CORPUS")
+# shellcheck source=tools/dataset.sh
+. tools/dataset.sh
 DB="$WORK/seismic.fathom"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 DOCS=$(wc -l < "$CORPUS")
 # One segment holding every document, with a Seismic index.
 # shellcheck disable=SC2086
 $FATHOM create "$DB" --sparse --seismic --seal-threshold "$DOCS" $SEISMIC_FLAGS \
-  $( [ "$DENSE" -gt 0 ] && echo "--dense-dim $DENSE" ) >/dev/null
+  $( [ "$DENSE_DIM" -gt 0 ] && echo "--dense-dim $DENSE_DIM" ) >/dev/null
 start=$(date +%s.%N)
 $FATHOM ingest "$DB" "$CORPUS" --batch 2000 >/dev/null 2>"$WORK/ingest.log"
 end=$(date +%s.%N)
