@@ -2,8 +2,9 @@
 /// against.
 ///
 /// In a segment, scoring is term-at-a-time over the quantized posting blocks
-/// (touching only the query terms' postings, 20-50× fewer than a forward
-/// scan on the dev data), then made exact: every stored weight is within
+/// (touching only the query terms' postings: 10,000-80,000 of the dev corpus's
+/// 3.3 million per query in `--explain`, where a forward scan reads them all),
+/// then made exact: every stored weight is within
 /// `maxError` of the true one, so a document's approximate score A and exact
 /// score S satisfy |S − A| ≤ E = Σ q_t · maxError_t. After rescoring the k best
 /// by A exactly, θ is a lower bound of the true k-th score; only documents with
