@@ -95,11 +95,14 @@ extension Collection {
         var exact = ExactSparseSearch(query: vector, k: k, queryDimension: record.queryDimension)
         exact.strategy = query._exactSparseStrategy
         var exactCounters = ExactSparseSearch.Counters()
+        // The Seismic search (and its dense query array) is set up only when a
+        // segment can use it, not for every sparse query.
         let useSeismic = !query.exact && query.mode == .sparse
             && SeismicSearch.supports(queryDimension: record.queryDimension)
+            && snapshot.segments.contains(where: \.hasSeismicIndex)
         let parameters = query.seismic ?? record.schema.index.seismicQuery
         let seismic = useSeismic
-            ? SeismicSearch(query: vector, k: k, parameters: parameters, queryDimension: record.queryDimension) : nil
+            ? SeismicSearch(query: vector, k: k, parameters: parameters, denseQuery: exact.denseQuery) : nil
         var seismicCounters = SeismicSearch.Counters()
         var top = TopK(k: k)
         var paths: Set<String> = []
@@ -133,7 +136,7 @@ extension Collection {
         explanation.paths.append("sparse: " + (paths.isEmpty ? "nothing to search" : paths.sorted().joined(separator: ", ")))
         explanation.postingsScored = exactCounters.postingsScored
         explanation.documentsRescored = exactCounters.documentsRescored
-        if useSeismic && snapshot.segments.contains(where: \.hasSeismicIndex) {
+        if useSeismic {
             explanation.blocksEvaluated = seismicCounters.blocksEvaluated
             explanation.blocksSkipped = seismicCounters.blocksSkipped
             explanation.summariesScored = seismicCounters.summariesScored

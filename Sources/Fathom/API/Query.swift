@@ -31,9 +31,9 @@ public struct Query: Sendable, Equatable {
     public var k: Int
     /// Which parts of the query are used; ``Mode/auto`` by default.
     public var mode: Mode
-    /// Force the exact reference path. (Every path is exact until the
-    /// approximate indexes land; the option is accepted now so callers need
-    /// not change.)
+    /// Force the exact reference path. Only the sparse part of a query in
+    /// mode ``Mode/sparse`` on a collection with a Seismic index is ever
+    /// approximate; every other path is exact already.
     public var exact: Bool
     /// How many results of each part enter the fusion of a hybrid query, in `1...100000`
     /// (default 100; at least ``k`` are always taken).
@@ -69,7 +69,7 @@ public struct Query: Sendable, Equatable {
     ///   - dense: Dense part.
     ///   - k: The number of hits to return, in `1...100000`.
     ///   - mode: Which parts are used; `.auto` uses whatever parts the query carries.
-    ///   - exact: Force the exact reference path (every path is exact for now).
+    ///   - exact: Force the exact reference path (matters only where a Seismic index is used).
     ///   - candidateDepth: Results of each part fused by a hybrid query, in `1...100000`.
     ///   - rrfConstant: The reciprocal-rank-fusion constant, positive.
     public init(sparse: SparseVector? = nil, sparseTerms: [String: Float]? = nil, dense: [Float]? = nil,

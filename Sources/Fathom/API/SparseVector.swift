@@ -43,6 +43,14 @@ public struct SparseVector: Sendable, Equatable, Hashable {
 
     /// The number of entries (term ids with a weight, zero weights included).
     public var count: Int { indices.count }
+
+    /// The vector as a dense array of `dimension` floats (query weights looked
+    /// up by term id in the scoring loops); terms at or past `dimension` are dropped.
+    func denseArray(dimension: Int) -> [Float] {
+        var dense = [Float](repeating: 0, count: max(dimension, 1))
+        for (term, weight) in zip(indices, values) where Int(term) < dense.count { dense[Int(term)] = weight }
+        return dense
+    }
     /// Whether the vector has no entries. An empty vector matches nothing.
     public var isEmpty: Bool { indices.isEmpty }
 }

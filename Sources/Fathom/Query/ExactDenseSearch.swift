@@ -29,7 +29,7 @@ struct ExactDenseSearch {
         return top.sorted()
     }
 
-    private func scan(_ matrix: DenseMatrix, documentIDs: [Int64], deleted: DeletionBitmap?,
+    private func scan(_ matrix: DenseMatrix, documentIDs: [Int64], deleted: OrdinalBitmap?,
                       into top: inout TopK, scored: inout Int) {
         let dimension = matrix.dimension
         query.withUnsafeBufferPointer { q in

@@ -23,7 +23,8 @@ struct ExactSparseSearch {
     /// document term's query weight is one load. Term spaces larger than
     /// `denseQueryLimit` ids (a 2³²-id array would be 16 GiB) score by merging
     /// the sorted query with each document instead, and this array is empty.
-    private var denseQuery: [Float]
+    /// Shared with `SeismicSearch` when a query uses both (built once).
+    private(set) var denseQuery: [Float]
     private let usesDenseQuery: Bool
     static let denseQueryLimit = 1 << 22
 
@@ -31,13 +32,7 @@ struct ExactSparseSearch {
         self.query = query
         self.k = k
         usesDenseQuery = queryDimension <= Self.denseQueryLimit
-        var dense = [Float](repeating: 0, count: usesDenseQuery ? max(queryDimension, 1) : 1)
-        if usesDenseQuery {
-            for (term, weight) in zip(query.indices, query.values) where Int(term) < dense.count {
-                dense[Int(term)] = weight
-            }
-        }
-        self.denseQuery = dense
+        denseQuery = usesDenseQuery ? query.denseArray(dimension: queryDimension) : [0]
     }
 
     /// Dot product of the query with a document's postings `start..<end`.
@@ -60,6 +55,8 @@ struct ExactSparseSearch {
     struct Counters {
         var postingsScored = 0
         var documentsRescored = 0
+        /// Segments (and the buffer) scored by a full forward scan; tests use it
+        /// to check that the error bound, not the fallback, answered.
         var segmentsScanned = 0
     }
 
@@ -73,7 +70,7 @@ struct ExactSparseSearch {
     }
 
     /// Adds one segment's exact top-k (global document ids) to `top`.
-    func search(_ segment: Segment, deleted: DeletionBitmap?, _ connection: SQLiteConnection,
+    func search(_ segment: Segment, deleted: OrdinalBitmap?, _ connection: SQLiteConnection,
                 into top: inout TopK, counters: inout Counters) throws {
         let forward = try segment.forwardIndex(connection)
         let documentIDs = try segment.documentIDs(connection)
@@ -153,7 +150,7 @@ struct ExactSparseSearch {
     }
 
     /// Exact forward scan of every document (write buffer, small segments).
-    func scan(_ forward: ForwardIndex, documentIDs: [Int64], deleted: DeletionBitmap?,
+    func scan(_ forward: ForwardIndex, documentIDs: [Int64], deleted: OrdinalBitmap?,
                       into top: inout TopK, counters: inout Counters) {
         guard forward.documentCount > 0 else { return }
         counters.segmentsScanned += 1

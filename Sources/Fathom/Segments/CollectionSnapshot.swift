@@ -7,7 +7,7 @@ struct CollectionSnapshot: Sendable {
     var record: CollectionRecord
     var segments: [Segment]
     /// Deleted ordinals per segment id (absent: nothing deleted).
-    var deletions: [Int64: DeletionBitmap]
+    var deletions: [Int64: OrdinalBitmap]
     var buffer: WriteBufferImage
 }
 
@@ -28,7 +28,7 @@ final class SnapshotCache: Sendable {
             return cached
         }
         let live = try loadSegments(record, connection)
-        var deletions: [Int64: DeletionBitmap] = [:]
+        var deletions: [Int64: OrdinalBitmap] = [:]
         let statement = try connection.statement(
             """
             SELECT t.segment_id, t.ordinal FROM tombstones t JOIN segments s ON s.id = t.segment_id
@@ -43,7 +43,7 @@ final class SnapshotCache: Sendable {
                 throw FathomError.corruption(what: "tombstones of segment \(segmentID)",
                                              detail: "ordinal \(ordinal) outside the segment")
             }
-            deletions[segmentID, default: DeletionBitmap(documentCount: count)].insert(ordinal)
+            deletions[segmentID, default: OrdinalBitmap(documentCount: count)].insert(ordinal)
         }
         let snapshot = CollectionSnapshot(record: record, segments: live, deletions: deletions,
                                           buffer: try WriteBufferImage.load(record, connection))

@@ -24,13 +24,12 @@ struct SeismicSearch {
     /// Query terms in order of decreasing weight.
     private let termsByWeight: [(term: UInt32, weight: Float)]
 
-    init(query: SparseVector, k: Int, parameters: SeismicQueryParameters, queryDimension: Int) {
+    /// - Parameter denseQuery: `query.denseArray(dimension:)` over the collection's term space.
+    init(query: SparseVector, k: Int, parameters: SeismicQueryParameters, denseQuery: [Float]) {
         self.query = query
         self.k = k
         self.parameters = parameters
-        var dense = [Float](repeating: 0, count: max(queryDimension, 1))
-        for (term, weight) in zip(query.indices, query.values) where Int(term) < dense.count { dense[Int(term)] = weight }
-        denseQuery = dense
+        self.denseQuery = denseQuery
         termsByWeight = zip(query.indices, query.values).map { (term: $0.0, weight: $0.1) }
             .filter { $0.weight > 0 }
             .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.term < $1.term }
@@ -51,12 +50,12 @@ struct SeismicSearch {
     }
 
     /// The segment's top-k as (score, local ordinal), best first.
-    func run(_ segment: Segment, deleted: DeletionBitmap?, _ connection: SQLiteConnection,
+    func run(_ segment: Segment, deleted: OrdinalBitmap?, _ connection: SQLiteConnection,
              counters: inout Counters) throws -> [ScoredDocument] {
         let forward = try segment.forwardIndex(connection)
         let directory = try segment.termDirectory(connection)
         var top = TopK(k: k)
-        var visited = DeletionBitmap(documentCount: segment.documentCount)
+        var visited = OrdinalBitmap(documentCount: segment.documentCount)
         var bound: Float = 0
         var summaryScores: [Float] = []
         var order: [Int] = []

@@ -1,5 +1,6 @@
-/// The deleted local ordinals of one segment (from its tombstones).
-struct DeletionBitmap: Sendable {
+/// A set of local ordinals of one segment, one bit each: the deleted ones
+/// (from its tombstones), or the documents a search has already scored.
+struct OrdinalBitmap: Sendable {
     private var words: [UInt64]
     private(set) var count = 0
 
