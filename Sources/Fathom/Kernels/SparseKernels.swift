@@ -24,22 +24,22 @@ enum SparseKernels {
         return (s0 + s1) + (s2 + s3)
     }
 
-    /// Dot product of a quantized summary (terms, 8-bit codes) with a dense
-    /// query; multiply by the summary's scale for the score.
+    /// Dot product of a compact document (16-bit terms, 8-bit codes into a
+    /// 256-value codebook, see `CompactForwardIndex`) with a dense query.
     @inline(__always)
-    static func dotCodes(query: UnsafePointer<Float>, terms: UnsafePointer<UInt32>, codes: UnsafePointer<UInt8>,
-                         count: Int) -> Float {
+    static func dotCodebook(query: UnsafePointer<Float>, terms: UnsafePointer<UInt16>, codes: UnsafePointer<UInt8>,
+                            codebook: UnsafePointer<Float>, count: Int) -> Float {
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0
         while i + 4 <= count {
-            s0 += query[Int(terms[i])] * Float(codes[i])
-            s1 += query[Int(terms[i + 1])] * Float(codes[i + 1])
-            s2 += query[Int(terms[i + 2])] * Float(codes[i + 2])
-            s3 += query[Int(terms[i + 3])] * Float(codes[i + 3])
+            s0 += query[Int(terms[i])] * codebook[Int(codes[i])]
+            s1 += query[Int(terms[i + 1])] * codebook[Int(codes[i + 1])]
+            s2 += query[Int(terms[i + 2])] * codebook[Int(codes[i + 2])]
+            s3 += query[Int(terms[i + 3])] * codebook[Int(codes[i + 3])]
             i += 4
         }
         while i < count {
-            s0 += query[Int(terms[i])] * Float(codes[i])
+            s0 += query[Int(terms[i])] * codebook[Int(codes[i])]
             i += 1
         }
         return (s0 + s1) + (s2 + s3)

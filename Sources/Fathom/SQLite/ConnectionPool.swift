@@ -52,6 +52,11 @@ final class ConnectionPool: Sendable {
             connection = try SQLiteConnection(path: path, mode: readOnly ? .readOnly : .readWrite,
                                               busyTimeoutMilliseconds: busyTimeout)
             if !readOnly { try connection.execute("PRAGMA query_only = ON") }
+            // 32 MiB of page cache per reader (SQLite's default is 2 MiB): the
+            // rows a search resolves to external ids stay cached across read
+            // transactions in WAL mode; measured 5 µs of a 73 µs query on
+            // reuters21578. The cache grows only as pages are read.
+            try connection.execute("PRAGMA cache_size = -32768")
         }
         defer {
             // A connection left inside a transaction by an error is not reused.

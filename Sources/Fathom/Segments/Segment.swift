@@ -19,6 +19,8 @@ final class Segment: Sendable {
 
     private let documentIDsSlot = Mutex<[Int64]?>(nil)
     private let forwardSlot = Mutex<ForwardIndex?>(nil)
+    /// Outer nil: not built yet; inner nil: the segment's terms do not fit 16 bits.
+    private let compactForwardSlot = Mutex<CompactForwardIndex??>(nil)
     private let denseSlot = Mutex<DenseMatrix?>(nil)
     private let directorySlot = Mutex<[UInt32: TermEntry]?>(nil)
     /// Decoded posting lists by term; filled on demand.
@@ -120,6 +122,16 @@ final class Segment: Sendable {
             slot = forward
             return forward
         }
+    }
+
+    /// The forward index in 3 bytes per posting for approximate scoring (built
+    /// from the forward index on first use), or nil when a term id needs more
+    /// than 16 bits.
+    func compactForwardIndex(_ connection: SQLiteConnection) throws -> CompactForwardIndex? {
+        if let cached = compactForwardSlot.withLock({ $0 }) { return cached }
+        let compact = CompactForwardIndex(try forwardIndex(connection))
+        compactForwardSlot.withLock { $0 = .some(compact) }
+        return compact
     }
 
     /// The dense vectors, or nil for a collection without a dense part.

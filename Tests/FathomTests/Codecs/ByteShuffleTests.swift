@@ -3,10 +3,10 @@ import Testing
 
 @Suite("Byte shuffling")
 struct ByteShuffleTests {
-    @Test("shuffle then unshuffle restores the bytes, for every element width")
+    @Test("shuffle then unshuffle restores the bytes, for every element width and count")
     func roundTrip() {
-        for width in [1, 2, 4, 8] {
-            let source = (0..<(width * 37)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for (width, count) in [1, 2, 3, 4, 8].flatMap({ width in [0, 1, 37].map { (width, $0) } }) {
+            let source = (0..<(width * count)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
             var shuffled: [UInt8] = []
             source.withUnsafeBytes { ByteShuffle.shuffle($0, width: width, into: &shuffled) }
             #expect(shuffled.count == source.count)
@@ -14,7 +14,7 @@ struct ByteShuffleTests {
             shuffled.withUnsafeBytes { input in
                 restored.withUnsafeMutableBytes { ByteShuffle.unshuffle(input, width: width, into: $0) }
             }
-            #expect(restored == source)
+            #expect(restored == source, "width \(width), count \(count)")
         }
     }
 

@@ -75,6 +75,13 @@ struct SeismicTests {
             let result = try collection.searchExplained(query)
             #expect(result.explanation.blocksSkipped == 0)
             #expect(result.hits.map(\.id) == (try Self.exactIDs(collection, query)))
+            // Candidates are scored from the compact index, then re-scored
+            // exactly: the scores returned are exact ones.
+            var exact = query
+            exact.exact = true
+            for (hit, reference) in zip(result.hits, try collection.search(exact)) {
+                #expect(abs(hit.score - reference.score) <= 1e-4 * max(1, abs(reference.score)))
+            }
         }
     }
 
