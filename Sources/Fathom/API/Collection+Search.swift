@@ -115,6 +115,7 @@ extension Collection {
                 seismicCounters.blocksSkipped += segmentCounters.blocksSkipped
                 seismicCounters.summariesScored += segmentCounters.summariesScored
                 seismicCounters.documentsScored += segmentCounters.documentsScored
+                seismicCounters.documentsRescored += segmentCounters.documentsRescored
                 seismicCounters.unscoredBound = max(seismicCounters.unscoredBound, segmentCounters.unscoredBound)
                 if query.exactness == .certified && !segmentCounters.certified {
                     try exact.search(segment, deleted: deleted, connection, into: &top, counters: &exactCounters)
@@ -135,7 +136,7 @@ extension Collection {
         if snapshot.buffer.count > 0 { paths.insert("buffer: exact-scan") }
         explanation.paths.append("sparse: " + (paths.isEmpty ? "nothing to search" : paths.sorted().joined(separator: ", ")))
         explanation.postingsScored = exactCounters.postingsScored
-        explanation.documentsRescored = exactCounters.documentsRescored
+        explanation.documentsRescored = exactCounters.documentsRescored + seismicCounters.documentsRescored
         if useSeismic {
             explanation.blocksEvaluated = seismicCounters.blocksEvaluated
             explanation.blocksSkipped = seismicCounters.blocksSkipped
@@ -168,17 +169,21 @@ extension Collection {
         return sparse
     }
 
-    /// External ids of internal document ids, read in the same snapshot.
+    /// External ids of internal document ids, read in the same snapshot (or
+    /// remembered from an earlier one: the mapping never changes).
     private func resolve(_ ranked: [ScoredDocument], _ connection: SQLiteConnection) throws -> [SearchHit] {
+        let cache = database.externalIDs
         let statement = try connection.statement("SELECT external_id FROM documents WHERE doc_id = ?")
         defer { statement.reset() }
         return try ranked.map { hit in
+            if let id = cache.externalID(hit.documentID) { return SearchHit(id: id, score: hit.score) }
             statement.reset()
             try statement.bind(1, hit.documentID)
             guard try statement.step(), let id = statement.text(0) else {
                 throw FathomError.corruption(what: "collection '\(name)'",
                                              detail: "indexed document \(hit.documentID) has no document row")
             }
+            cache.remember(hit.documentID, id)
             return SearchHit(id: id, score: hit.score)
         }
     }

@@ -60,6 +60,7 @@ public final class Database: Sendable {
     public let path: String
     let pool: ConnectionPool
     let snapshots = SnapshotCache()
+    let externalIDs = ExternalIDCache()
     let readerVocabularies = VocabularyCache()
     let writerVocabularies = VocabularyCache()
     let logger: Logger

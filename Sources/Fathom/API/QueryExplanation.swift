@@ -12,7 +12,8 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     public var bufferedDocuments: Int
     /// Postings read by term-at-a-time scoring.
     public var postingsScored: Int
-    /// Documents whose sparse score was computed exactly from the forward index.
+    /// Documents whose sparse score was computed exactly from the forward index
+    /// (by the exact path's rescoring, or Seismic's re-ranking of its candidates).
     public var documentsRescored: Int
     /// Dense vectors compared with the query.
     public var denseDocumentsScored: Int
@@ -23,7 +24,8 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     public var blocksSkipped = 0
     /// Seismic: block summaries scored against the query.
     public var summariesScored = 0
-    /// Seismic: documents scored exactly through the forward index.
+    /// Seismic: documents scored through the forward index (approximately,
+    /// from its compact copy, when the segment's term ids fit in 16 bits).
     public var seismicDocumentsScored = 0
     /// Seismic: no document left unscored can score more than this (the exactness certificate).
     public var unscoredBound: Float?
