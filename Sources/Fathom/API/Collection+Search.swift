@@ -27,6 +27,7 @@ extension Collection {
             throw FathomError.invalidQuery(reason: "rrfConstant must be a positive number, got \(query.rrfConstant)")
         }
         if let seismic = query.seismic { try seismic.validate() }
+        if let dense = query.denseParameters { try dense.validate() }
         guard query.sparse == nil || query.sparseTerms == nil else {
             throw FathomError.invalidQuery(reason: "give sparse (term ids) or sparseTerms (strings), not both")
         }
@@ -63,9 +64,8 @@ extension Collection {
                 }
                 var denseHits: [ScoredDocument] = []
                 if mode == .dense || mode == .hybrid, let dense = query.dense, let metric = schema.dense?.metric {
-                    let search = ExactDenseSearch(query: dense, metric: metric, k: depth)
-                    denseHits = try search.run(snapshot, connection, documentsScored: &explanation.denseDocumentsScored)
-                    explanation.paths.append("dense: exact-flat")
+                    denseHits = try searchDense(dense, metric: metric, query: query, k: depth, record: record,
+                                                snapshot: snapshot, explanation: &explanation, connection)
                 }
                 let ranked: [ScoredDocument]
                 switch mode {
@@ -146,6 +146,24 @@ extension Collection {
             explanation.certified = seismicCounters.certified
         }
         return top.sorted()
+    }
+
+    /// The dense plan (see `DenseSearch`): approximate (graph, or codes when
+    /// asked for) for non-exact queries in mode `.dense` or `.auto`; hybrid
+    /// queries too, with the candidate depth as k.
+    private func searchDense(_ dense: [Float], metric: DenseMetric, query: Query, k: Int, record: CollectionRecord,
+                             snapshot: CollectionSnapshot, explanation: inout QueryExplanation,
+                             _ connection: SQLiteConnection) throws -> [ScoredDocument] {
+        let search = DenseSearch(query: dense, metric: metric, k: k,
+                                 parameters: query.denseParameters ?? record.schema.index.denseQuery, exact: query.exact)
+        var counters = DenseSearch.Counters()
+        let hits = try search.run(snapshot, connection, counters: &counters)
+        explanation.denseDocumentsScored = counters.documentsScored
+        explanation.graphNodesVisited = counters.nodesVisited
+        explanation.graphDistanceComputations = counters.distanceComputations
+        explanation.denseCandidatesRescored = counters.candidatesRescored
+        explanation.paths.append("dense: " + (counters.paths.isEmpty ? "nothing to search" : counters.paths.sorted().joined(separator: ", ")))
+        return hits
     }
 
     private func sparseQuery(_ query: Query, record: CollectionRecord, _ connection: SQLiteConnection) throws -> SparseVector {

@@ -94,6 +94,10 @@ public struct IndexParameters: Codable, Sendable, Equatable {
     public var seismic: SeismicParameters
     /// The collection's default Seismic query parameters (a query may override them).
     public var seismicQuery: SeismicQueryParameters
+    /// Build parameters of the HNSW graph over each sealed segment's dense vectors.
+    public var denseGraph: DenseGraphParameters
+    /// The collection's default dense query parameters (a query may override them).
+    public var denseQuery: DenseQueryParameters
 
     /// The default ``sealThreshold``: 20,000 documents.
     public static let defaultSealThreshold = 20_000
@@ -107,17 +111,25 @@ public struct IndexParameters: Codable, Sendable, Equatable {
     ///   - postingBlockSize: Postings per block of the inverted index, in `8...65536`.
     ///   - seismic: Build parameters of the Seismic block index.
     ///   - seismicQuery: Default query parameters of Seismic search.
+    ///   - denseGraph: Build parameters of the dense HNSW graph.
+    ///   - denseQuery: Default query parameters of approximate dense search.
     public init(sealThreshold: Int = IndexParameters.defaultSealThreshold,
                 postingBlockSize: Int = IndexParameters.defaultPostingBlockSize,
                 seismic: SeismicParameters = SeismicParameters(),
-                seismicQuery: SeismicQueryParameters = SeismicQueryParameters()) {
+                seismicQuery: SeismicQueryParameters = SeismicQueryParameters(),
+                denseGraph: DenseGraphParameters = DenseGraphParameters(),
+                denseQuery: DenseQueryParameters = DenseQueryParameters()) {
         self.sealThreshold = sealThreshold
         self.postingBlockSize = postingBlockSize
         self.seismic = seismic
         self.seismicQuery = seismicQuery
+        self.denseGraph = denseGraph
+        self.denseQuery = denseQuery
     }
 
-    private enum CodingKeys: String, CodingKey { case sealThreshold, postingBlockSize, seismic, seismicQuery }
+    private enum CodingKeys: String, CodingKey {
+        case sealThreshold, postingBlockSize, seismic, seismicQuery, denseGraph, denseQuery
+    }
 
     /// Reads stored parameters; fields added after a collection was created take their defaults.
     public init(from decoder: Decoder) throws {
@@ -127,6 +139,8 @@ public struct IndexParameters: Codable, Sendable, Equatable {
         seismic = try container.decodeIfPresent(SeismicParameters.self, forKey: .seismic) ?? SeismicParameters()
         seismicQuery = try container.decodeIfPresent(SeismicQueryParameters.self, forKey: .seismicQuery)
             ?? SeismicQueryParameters()
+        denseGraph = try container.decodeIfPresent(DenseGraphParameters.self, forKey: .denseGraph) ?? DenseGraphParameters()
+        denseQuery = try container.decodeIfPresent(DenseQueryParameters.self, forKey: .denseQuery) ?? DenseQueryParameters()
     }
 
     func validate() throws {
@@ -138,5 +152,9 @@ public struct IndexParameters: Codable, Sendable, Equatable {
         }
         try seismic.validate()
         try seismicQuery.validate()
+        try denseGraph.validate()
+        do { try denseQuery.validate() } catch FathomError.invalidQuery(let reason) {
+            throw FathomError.invalidSchema(reason: "default dense query: " + reason)
+        }
     }
 }

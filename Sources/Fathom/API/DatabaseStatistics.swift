@@ -41,9 +41,28 @@ public struct CollectionStatistics: Sendable, Codable, Equatable {
     /// sparse part is ``SparseSchema/vocabulary``).
     public var vocabularySize: Int
     /// Stored bytes by structure, after compression: `"forward_index"`, `"dense_vectors"`,
-    /// `"document_ids"`, `"term_directory"`, `"posting_blocks"` and `"seismic_lists"` of live segments,
-    /// `"write_buffer"`, `"metadata_and_text"`, and `"other"`. Structures with nothing stored may be absent.
+    /// `"dense_graph"`, `"document_ids"`, `"term_directory"`, `"posting_blocks"` and
+    /// `"seismic_lists"` of live segments, `"write_buffer"`, `"metadata_and_text"`, and
+    /// `"other"`. Structures with nothing stored may be absent.
     public var bytes: [String: Int]
+    /// Dense vectors: bytes per vector on disk and in memory, by representation
+    /// (nil without a dense part). See ``DenseFootprint``.
+    public var denseFootprint: DenseFootprint?
+}
+
+/// What one dense vector costs, on disk (measured over the live segments) and
+/// resident in memory once loaded (from the in-memory layouts), by representation.
+public struct DenseFootprint: Sendable, Codable, Equatable {
+    /// Dense vectors in live segments.
+    public var vectors: Int
+    /// Stored bytes per vector: `"float32"` (the LZ4-compressed vector chunks)
+    /// and `"graph"` (the HNSW graph blobs), averaged over ``vectors``.
+    public var onDisk: [String: Double]
+    /// Resident bytes per vector of each representation a search may load:
+    /// `"float32"` (always, with its norm), `"float16"`, `"int8"` and `"binary"`
+    /// (built on first use by a query asking for those codes), and `"graph"`
+    /// (the layer-0 adjacency of the default layout, upper layers excluded).
+    public var resident: [String: Int]
 }
 
 extension Database {
@@ -97,6 +116,7 @@ extension Database {
             case .documentIDs?: name = "document_ids"
             case .termDirectory?: name = "term_directory"
             case .seismicList?: name = "seismic_lists"
+            case .denseGraph?: name = "dense_graph"
             default: name = "other"
             }
             bytes[name, default: 0] += blobs.int(1)
@@ -122,6 +142,30 @@ extension Database {
             postings: try integer(
                 "SELECT coalesce(sum(posting_count), 0) FROM segments WHERE collection_id = ? AND state = 'live'"),
             vocabularySize: record.vocabularySize,
-            bytes: bytes)
+            bytes: bytes,
+            denseFootprint: try record.schema.dense.map { try denseFootprint($0, index: record.schema.index, bytes: bytes) {
+                try integer($0)
+            } })
+    }
+
+    /// Per-vector costs. Vectors in live segments are counted from their
+    /// documents (a document without a dense part stores a zero row, so the
+    /// per-vector disk figure slightly overstates sparse-heavy collections).
+    private func denseFootprint(_ schema: DenseSchema, index: IndexParameters, bytes: [String: Int],
+                                _ integer: (String) throws -> Int) throws -> DenseFootprint {
+        let vectors = try integer(
+            "SELECT coalesce(sum(doc_count), 0) FROM segments WHERE collection_id = ? AND state = 'live'")
+        let perVector = { (key: String) in vectors > 0 ? Double(bytes[key] ?? 0) / Double(vectors) : 0 }
+        let d = schema.dimension
+        return DenseFootprint(
+            vectors: vectors,
+            onDisk: ["float32": perVector("dense_vectors"), "graph": perVector("dense_graph")],
+            resident: [
+                "float32": DenseMatrix.bytesPerVector(dimension: d),
+                "float16": Float16Codes.bytesPerVector(dimension: d, metric: schema.metric),
+                "int8": Int8Codes.bytesPerVector(dimension: d, metric: schema.metric),
+                "binary": BinaryCodes.bytesPerVector(dimension: d, metric: schema.metric),
+                "graph": DenseGraph.layer0BytesPerNode(m: index.denseGraph.m),
+            ])
     }
 }

@@ -31,9 +31,11 @@ public struct Query: Sendable, Equatable {
     public var k: Int
     /// Which parts of the query are used; ``Mode/auto`` by default.
     public var mode: Mode
-    /// Force the exact reference path. Only the sparse part of a query in
-    /// mode ``Mode/sparse`` on a collection with a Seismic index is ever
-    /// approximate; every other path is exact already.
+    /// Force the exact reference paths. Otherwise the dense part is searched
+    /// through each large segment's HNSW graph (or its compact codes, see
+    /// ``denseParameters``), and the sparse part of a query in mode
+    /// ``Mode/sparse`` through the Seismic index where segments have one;
+    /// everything else is exact already.
     public var exact: Bool
     /// How many results of each part enter the fusion of a hybrid query, in `1...100000`
     /// (default 100; at least ``k`` are always taken).
@@ -44,6 +46,8 @@ public struct Query: Sendable, Equatable {
     /// Seismic parameters for this query; nil uses the collection's
     /// (``IndexParameters/seismicQuery``).
     public var seismic: SeismicQueryParameters?
+    /// Approximate dense search parameters for this query (nil: the collection's).
+    public var denseParameters: DenseQueryParameters?
     /// How exact an approximate sparse search must be.
     public var exactness: Exactness = .approximate
 

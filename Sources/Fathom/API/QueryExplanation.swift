@@ -3,8 +3,8 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     /// The mode run, after `auto` was resolved (a ``Query/Mode`` raw value).
     public var mode: String
     /// One line per step, for example `"sparse: exact-inverted"` (term-at-a-time
-    /// over the posting blocks, made exact by rescoring), `"dense: exact-flat"`
-    /// (SIMD scan), `"fusion: rrf(60.0)"`.
+    /// over the posting blocks, made exact by rescoring), `"dense: hnsw(ef 64)"`
+    /// (graph search), `"dense: exact-flat"` (SIMD scan), `"fusion: rrf(60.0)"`.
     public var paths: [String]
     /// Live segments searched.
     public var segments: Int
@@ -15,7 +15,7 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     /// Documents whose sparse score was computed exactly from the forward index
     /// (by the exact path's rescoring, or Seismic's re-ranking of its candidates).
     public var documentsRescored: Int
-    /// Dense vectors compared with the query.
+    /// Dense vectors (or their compact codes) scored by flat scans.
     public var denseDocumentsScored: Int
     /// Wall time of the search, in milliseconds.
     public var elapsedMilliseconds: Double
@@ -29,6 +29,12 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     public var seismicDocumentsScored = 0
     /// Seismic: no document left unscored can score more than this (the exactness certificate).
     public var unscoredBound: Float?
+    /// Dense graph (HNSW): nodes whose neighbour lists were read.
+    public var graphNodesVisited = 0
+    /// Dense graph (HNSW): similarities computed between the query and a vector.
+    public var graphDistanceComputations = 0
+    /// Dense codes: candidates re-scored with the float32 vectors.
+    public var denseCandidatesRescored = 0
     /// Seismic: whether the answer is provably exact (`unscoredBound` ≤ the k-th score in every segment).
     public var certified: Bool?
 }

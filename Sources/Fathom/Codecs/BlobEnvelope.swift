@@ -26,6 +26,7 @@ struct BlobIdentity: Hashable, CustomStringConvertible {
         case .termDirectory: return "term directory of segment \(owner)"
         case .bufferedVectors: return "write-buffer vectors of document \(owner)"
         case .seismicList: return "Seismic list of term \(key) in segment \(owner)"
+        case .denseGraph: return "dense graph of segment \(owner)"
         }
     }
 
@@ -49,6 +50,7 @@ enum BlobKind: UInt8, CaseIterable {
     case termDirectory = 5
     case bufferedVectors = 6
     case seismicList = 7
+    case denseGraph = 8
 }
 
 /// The frame around every stored blob (file format v1, little-endian):

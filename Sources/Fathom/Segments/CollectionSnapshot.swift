@@ -56,20 +56,20 @@ final class SnapshotCache: Sendable {
             "SELECT id, doc_count, posting_count, format FROM segments WHERE collection_id = ? AND state = 'live' ORDER BY id")
         defer { statement.reset() }
         try statement.bind(1, record.id)
-        var rows: [(Int64, Int, Int, Int)] = []
+        var rows: [(Int64, Int, Int, SegmentFormat)] = []
         while try statement.step() {
-            guard SegmentFormat.readable.contains(statement.int(3)) else {
+            guard let format = SegmentFormat(rawValue: statement.int(3)) else {
                 throw FathomError.corruption(what: "segment \(statement.int64(0))",
                                              detail: "unknown segment format \(statement.int(3))")
             }
-            rows.append((statement.int64(0), statement.int(1), statement.int(2), statement.int(3)))
+            rows.append((statement.int64(0), statement.int(1), statement.int(2), format))
         }
         return segments.withLock { cache in
             rows.map { id, documentCount, postingCount, format in
                 if let segment = cache[id] { return segment }
                 let segment = Segment(id: id, documentCount: documentCount, postingCount: postingCount,
                                       termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
-                                      hasSeismicIndex: format == SegmentFormat.withSeismic)
+                                      denseMetric: record.schema.dense?.metric ?? .dot, format: format)
                 cache[id] = segment
                 return segment
             }
@@ -84,11 +84,26 @@ final class SnapshotCache: Sendable {
 }
 
 /// The layout of a segment's blobs (`segments.format`).
-enum SegmentFormat {
-    /// Exact structures only: document-id map, forward index, dense chunks,
-    /// term directory and posting blocks.
-    static let exactOnly = 1
-    /// Format 1 plus one Seismic list per term (blob kind 7).
-    static let withSeismic = 2
-    static let readable: ClosedRange<Int> = 1...2
+struct SegmentFormat: Equatable {
+    /// 1 + 1 (Seismic lists, blob kind 7) + 2 (a dense graph, blob kind 8):
+    /// 1 is the exact structures only (document-id map, forward index, dense
+    /// chunks, term directory, posting blocks), 2 adds Seismic, 3 a graph,
+    /// 4 both.
+    let rawValue: Int
+
+    init(seismic: Bool, denseGraph: Bool) {
+        rawValue = 1 + (seismic ? 1 : 0) + (denseGraph ? 2 : 0)
+    }
+
+    /// Nil for a value this version cannot read.
+    init?(rawValue: Int) {
+        guard Self.readable.contains(rawValue) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    var hasSeismicIndex: Bool { (rawValue - 1) & 1 != 0 }
+    var hasDenseGraph: Bool { (rawValue - 1) & 2 != 0 }
+
+    static let exactOnly = SegmentFormat(seismic: false, denseGraph: false)
+    static let readable: ClosedRange<Int> = 1...4
 }

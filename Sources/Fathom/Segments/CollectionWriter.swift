@@ -105,7 +105,7 @@ enum CollectionWriter {
             VALUES (?, 'live', ?, ?, ?, ?, ?)
             """)
         try insertSegment.bind(1, record.id)
-        try insertSegment.bind(2, SegmentFormat.exactOnly)
+        try insertSegment.bind(2, SegmentFormat.exactOnly.rawValue)
         try insertSegment.bind(3, documentIDs.count)
         try insertSegment.bind(4, forward.postingCount)
         try insertSegment.bind(5, first)
@@ -113,15 +113,18 @@ enum CollectionWriter {
         try insertSegment.run()
         let segmentID = connection.lastInsertRowID
 
-        let builder = SegmentBuilder(segmentID: segmentID, denseDimension: record.schema.dense?.dimension,
+        var builder = SegmentBuilder(segmentID: segmentID, denseDimension: record.schema.dense?.dimension,
                                      postingBlockSize: record.schema.index.postingBlockSize,
                                      termLimit: record.termLimit,
                                      seismic: record.schema.sparse != nil && record.schema.index.seismic.enabled
                                          ? record.schema.index.seismic : nil)
-        let output = builder.build(documentIDs: documentIDs, forward: forward, dense: dense)
+        if let schema = record.schema.dense, record.schema.index.denseGraph.enabled {
+            builder.denseGraph = (record.schema.index.denseGraph, schema.metric)
+        }
+        let output = try builder.build(documentIDs: documentIDs, forward: forward, dense: dense)
         if output.format != SegmentFormat.exactOnly {
             let setFormat = try connection.statement("UPDATE segments SET format = ? WHERE id = ?")
-            try setFormat.bind(1, output.format)
+            try setFormat.bind(1, output.format.rawValue)
             try setFormat.bind(2, segmentID)
             try setFormat.run()
         }

@@ -3,7 +3,8 @@ import Synchronization
 /// A sealed, immutable segment of one collection, as a reader sees it.
 ///
 /// Nothing is decoded when a database opens: each part (document ids,
-/// forward index, dense vectors, term directory, a term's posting list) is read
+/// forward index, dense vectors and graph, term directory, a term's posting
+/// list or Seismic list) is read
 /// and verified on first use, through the connection of the query that needs
 /// it, then cached for the life of the segment. Segments never change once
 /// written, so a cached part stays valid; each part has its own mutex.
@@ -14,14 +15,22 @@ final class Segment: Sendable {
     /// Term ids must be below this (the sparse dimension, or 2³² for vocabularies).
     let termLimit: UInt64
     let denseDimension: Int?
-    /// Whether the segment has Seismic lists (format 2).
-    let hasSeismicIndex: Bool
+    /// The collection's dense metric (what a dense graph was built for).
+    let denseMetric: DenseMetric
+    let format: SegmentFormat
+    /// Whether the segment has Seismic lists.
+    var hasSeismicIndex: Bool { format.hasSeismicIndex }
+    /// Whether the segment has an HNSW graph over its dense vectors.
+    var hasDenseGraph: Bool { format.hasDenseGraph }
 
     private let documentIDsSlot = Mutex<[Int64]?>(nil)
     private let forwardSlot = Mutex<ForwardIndex?>(nil)
     /// Outer nil: not built yet; inner nil: the segment's terms do not fit 16 bits.
     private let compactForwardSlot = Mutex<CompactForwardIndex??>(nil)
     private let denseSlot = Mutex<DenseMatrix?>(nil)
+    private let denseGraphSlot = Mutex<DenseGraph?>(nil)
+    /// Compact codes of the dense vectors by kind, built in memory on first use.
+    private let denseCodesSlot = Mutex<[DenseCodeKind: any DenseCodes]>([:])
     private let directorySlot = Mutex<[UInt32: TermEntry]?>(nil)
     /// Decoded posting lists by term; filled on demand.
     private let postingLists = Mutex<[UInt32: PostingList]>([:])
@@ -29,13 +38,14 @@ final class Segment: Sendable {
     private let seismicLists = Mutex<[UInt32: SeismicList?]>([:])
 
     init(id: Int64, documentCount: Int, postingCount: Int, termLimit: UInt64, denseDimension: Int?,
-         hasSeismicIndex: Bool = false) {
+         denseMetric: DenseMetric = .dot, format: SegmentFormat = .exactOnly) {
         self.id = id
         self.documentCount = documentCount
         self.postingCount = postingCount
         self.termLimit = termLimit
         self.denseDimension = denseDimension
-        self.hasSeismicIndex = hasSeismicIndex
+        self.denseMetric = denseMetric
+        self.format = format
     }
 
     private static let seismicQuery = "SELECT payload FROM segment_blobs WHERE segment_id = ? AND kind = ? AND key = ?"
@@ -140,6 +150,7 @@ final class Segment: Sendable {
         return try denseSlot.withLock { slot in
             if let cached = slot { return cached }
             var matrix = DenseMatrix(dimension: dimension)
+            matrix.reserve(documents: documentCount)
             try forEachBlob(.denseChunk, connection) { key, body in
                 let what = BlobIdentity(.denseChunk, owner: id, key: key).description
                 matrix.append(chunk: try DenseChunkCodec.decode(body, what: what, dimension: dimension))
@@ -151,6 +162,45 @@ final class Segment: Sendable {
             slot = matrix
             return matrix
         }
+    }
+
+    /// The HNSW graph over the dense vectors, or nil when the segment has none.
+    /// Decoded and validated (against the rows that have vectors, and the
+    /// collection's metric) on first use, then cached.
+    func denseGraph(_ connection: SQLiteConnection) throws -> DenseGraph? {
+        guard hasDenseGraph, let matrix = try denseMatrix(connection) else { return nil }
+        return try denseGraphSlot.withLock { slot in
+            if let cached = slot { return cached }
+            var graph: DenseGraph?
+            try forEachBlob(.denseGraph, connection) { key, body in
+                let what = BlobIdentity(.denseGraph, owner: id, key: key).description
+                graph = try DenseGraphCodec.decode(body, what: what, documentCount: documentCount, present: matrix.present)
+            }
+            guard let graph else {
+                throw FathomError.corruption(what: "segment \(id)", detail: "its format lists a dense graph, none is stored")
+            }
+            guard graph.metric == denseMetric else {
+                throw FathomError.corruption(what: BlobIdentity(.denseGraph, owner: id).description,
+                                             detail: "built for metric \(graph.metric.rawValue), the collection uses \(denseMetric.rawValue)")
+            }
+            slot = graph
+            return graph
+        }
+    }
+
+    /// Compact codes of the dense vectors (nil without a dense part), built
+    /// from the float32 vectors on first use and kept in memory; not stored.
+    func denseCodes(_ kind: DenseCodeKind, _ connection: SQLiteConnection) throws -> (any DenseCodes)? {
+        if let cached = denseCodesSlot.withLock({ $0[kind] }) { return cached }
+        guard let matrix = try denseMatrix(connection) else { return nil }
+        let codes: any DenseCodes
+        switch kind {
+        case .float16: codes = Float16Codes(matrix, metric: denseMetric)
+        case .int8: codes = Int8Codes(matrix, metric: denseMetric)
+        case .binary: codes = BinaryCodes(matrix, metric: denseMetric)
+        }
+        denseCodesSlot.withLock { $0[kind] = codes }
+        return codes
     }
 
     func termDirectory(_ connection: SQLiteConnection) throws -> [UInt32: TermEntry] {

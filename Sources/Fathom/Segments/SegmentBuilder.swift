@@ -16,7 +16,7 @@ struct SegmentBuilder {
     struct Output {
         var documentCount: Int
         var postingCount: Int
-        /// `SegmentFormat.withSeismic` when a Seismic index was built.
+        /// Which optional indexes (Seismic lists, dense graph) were built.
         var format = SegmentFormat.exactOnly
         /// (kind, key, payload) rows of `segment_blobs`.
         var blobs: [(kind: BlobKind, key: Int64, payload: [UInt8])] = []
@@ -29,11 +29,15 @@ struct SegmentBuilder {
     let termLimit: UInt64
     /// Build a Seismic index with these parameters (nil: none).
     let seismic: SeismicParameters?
+    /// Build an HNSW graph over the dense vectors with these parameters, for
+    /// this metric (nil: none).
+    var denseGraph: (parameters: DenseGraphParameters, metric: DenseMetric)? = nil
 
-    func build(documentIDs: [Int64], forward: ForwardIndex, dense: DenseMatrix?) -> Output {
+    func build(documentIDs: [Int64], forward: ForwardIndex, dense: DenseMatrix?) throws -> Output {
         let n = documentIDs.count
         precondition(n > 0 && forward.documentCount == n && (dense?.documentCount ?? n) == n)
         var output = Output(documentCount: n, postingCount: forward.postingCount)
+        var builtGraph = false
 
         output.blobs.append((.documentIDs, 0,
                              BlobEnvelope.seal(DocumentIDsCodec.encode(documentIDs),
@@ -48,6 +52,13 @@ struct SegmentBuilder {
                 let body = DenseChunkCodec.encode(dense.chunk(start..<min(n, start + Self.denseChunkSize)))
                 let identity = BlobIdentity(.denseChunk, owner: segmentID, key: Int64(chunkNumber))
                 output.blobs.append((.denseChunk, Int64(chunkNumber), BlobEnvelope.seal(body, identity: identity)))
+            }
+            // Below the minimum a flat scan is as fast as a graph, and exact.
+            if let denseGraph, dense.present.lazy.filter({ $0 }).count >= denseGraph.parameters.minimumSegmentDocuments {
+                let graph = try DenseGraph.build(vectors: dense, metric: denseGraph.metric, parameters: denseGraph.parameters)
+                let identity = BlobIdentity(.denseGraph, owner: segmentID)
+                output.blobs.append((.denseGraph, 0, BlobEnvelope.seal(DenseGraphCodec.encode(graph), identity: identity)))
+                builtGraph = true
             }
         }
 
@@ -75,7 +86,7 @@ struct SegmentBuilder {
             n >= parameters.minimumSegmentDocuments && forward.postingCount > 0
                 ? SeismicBuilder(forward: forward, termLimit: termLimit, parameters: parameters) : nil
         }
-        if seismicBuilder != nil { output.format = SegmentFormat.withSeismic }
+        output.format = SegmentFormat(seismic: seismicBuilder != nil, denseGraph: builtGraph)
         var directory: [(term: UInt32, entry: TermEntry)] = []
         directory.reserveCapacity(distinctTerms.count)
         for (s, term) in distinctTerms.enumerated() {

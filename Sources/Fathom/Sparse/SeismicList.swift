@@ -39,11 +39,8 @@ struct SeismicList: Sendable, Equatable {
         scores.withUnsafeMutableBufferPointer { out in
             summaryBlocks.withUnsafeBufferPointer { blocks in
                 summaryCodes.withUnsafeBufferPointer { codes in
-                    // Query terms increase, so each search starts where the
-                    // previous one ended (galloping, then binary search).
-                    var from = 0
                     for term in queryTerms {
-                        guard let i = Self.find(term, in: summaryTerms, from: &from) else { continue }
+                        guard let i = Self.find(term, in: summaryTerms) else { continue }
                         let weight = query[Int(term)]
                         for j in Int(summaryTermOffsets[i])..<Int(summaryTermOffsets[i + 1]) {
                             out[Int(blocks[j])] += weight * Float(codes[j])
@@ -55,23 +52,13 @@ struct SeismicList: Sendable, Equatable {
         }
     }
 
-    /// The index of `term` in `terms[from...]`, advancing `from` past every
-    /// smaller term.
     @inline(__always)
-    private static func find(_ term: UInt32, in terms: [UInt32], from: inout Int) -> Int? {
-        terms.withUnsafeBufferPointer { terms in
-            var low = from, step = 1
-            while low + step < terms.count && terms[low + step] < term {
-                low += step
-                step <<= 1
-            }
-            var high = min(low + step + 1, terms.count)
-            while low < high {
-                let mid = (low + high) >> 1
-                if terms[mid] < term { low = mid + 1 } else { high = mid }
-            }
-            from = low
-            return low < terms.count && terms[low] == term ? low : nil
+    private static func find(_ term: UInt32, in terms: [UInt32]) -> Int? {
+        var low = 0, high = terms.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if terms[mid] < term { low = mid + 1 } else { high = mid }
         }
+        return low < terms.count && terms[low] == term ? low : nil
     }
 }

@@ -46,7 +46,9 @@ struct DatabaseVerifier {
             if record.schema.sparse == .vocabulary {
                 try check { _ = try Vocabulary.load(record, $0.connection) }
             }
-            for segment in try liveSegments(record) {
+            var segments: [(Segment, first: Int64, last: Int64)] = []
+            try check { segments = try $0.liveSegments(record) }
+            for segment in segments {
                 try check { try $0.verify(segment, of: record) }
                 report.segmentsChecked += 1
             }
@@ -65,10 +67,14 @@ struct DatabaseVerifier {
         try statement.bind(1, record.id)
         var segments: [(Segment, Int64, Int64)] = []
         while try statement.step() {
+            guard let format = SegmentFormat(rawValue: statement.int(5)) else {
+                throw FathomError.corruption(what: "segment \(statement.int64(0)) of '\(record.name)'",
+                                             detail: "unknown segment format \(statement.int(5))")
+            }
             // A fresh Segment: nothing decoded before is trusted.
             let segment = Segment(id: statement.int64(0), documentCount: statement.int(1), postingCount: statement.int(2),
                                   termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
-                                  hasSeismicIndex: statement.int(5) == SegmentFormat.withSeismic)
+                                  denseMetric: record.schema.dense?.metric ?? .dot, format: format)
             segments.append((segment, statement.int64(3), statement.int64(4)))
         }
         return segments
@@ -87,6 +93,11 @@ struct DatabaseVerifier {
         if segment.denseDimension != nil {
             _ = try segment.denseMatrix(connection)
             report.blobsChecked += (segment.documentCount + SegmentBuilder.denseChunkSize - 1) / SegmentBuilder.denseChunkSize
+            // Decoding validates the graph against the rows that have vectors.
+            if segment.hasDenseGraph {
+                _ = try segment.denseGraph(connection)
+                report.blobsChecked += 1
+            }
         }
         let directory = try segment.termDirectory(connection)
         report.blobsChecked += 1

@@ -53,7 +53,7 @@ struct BenchCommand: ParsableCommand {
         let groundTruth = try truth.map(GroundTruth.load(path:))
         let prepared: [Query] = records.map { record in
             var query = record.query
-            queryOptions.apply(to: &query, defaults: collection.schema.index.seismicQuery)
+            queryOptions.apply(to: &query, defaults: collection.schema.index)
             return query
         }
 

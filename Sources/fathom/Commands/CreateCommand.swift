@@ -56,6 +56,21 @@ struct CreateCommand: ParsableCommand {
     @Option(name: .customLong("heap-factor"), help: "Seismic: the collection's default heap factor.")
     var heapFactor: Double = SeismicQueryParameters.defaultHeapFactor
 
+    @Option(name: .long, help: "Dense graph: neighbours per node (twice that on layer 0), in 2...128.")
+    var m: Int = DenseGraphParameters.defaultM
+
+    @Option(name: .customLong("ef-construction"), help: "Dense graph: beam width while building, in m...4096.")
+    var efConstruction: Int = DenseGraphParameters.defaultEfConstruction
+
+    @Option(name: .customLong("ef-search"), help: "Dense graph: the collection's default search beam width.")
+    var efSearch: Int = DenseQueryParameters.defaultEfSearch
+
+    @Flag(name: .customLong("no-dense-graph"), help: "Build no dense graph: dense search always scans (exact).")
+    var noDenseGraph = false
+
+    @Option(name: .customLong("dense-graph-min-docs"), help: "Dense graph: segments with fewer vectors are scanned instead (default 2000).")
+    var denseGraphMinimumDocuments: Int = DenseGraphParameters.defaultMinimumSegmentDocuments
+
     func validate() throws {
         if sparse && vocab { throw ValidationError("--sparse and --vocab are exclusive: choose integer ids or string terms") }
         if sparseDimension != nil && !sparse { throw ValidationError("--sparse-dim needs --sparse") }
@@ -69,7 +84,10 @@ struct CreateCommand: ParsableCommand {
                                         centroidFraction: centroidFraction, summaryEnergy: summaryEnergy)
         var schema = CollectionSchema(index: IndexParameters(
             sealThreshold: sealThreshold, seismic: seismic,
-            seismicQuery: SeismicQueryParameters(queryCut: queryCut, heapFactor: heapFactor)))
+            seismicQuery: SeismicQueryParameters(queryCut: queryCut, heapFactor: heapFactor),
+            denseGraph: DenseGraphParameters(enabled: !noDenseGraph, m: m, efConstruction: efConstruction,
+                                             minimumSegmentDocuments: denseGraphMinimumDocuments),
+            denseQuery: DenseQueryParameters(efSearch: efSearch)))
         if let denseDimension { schema.dense = DenseSchema(dimension: denseDimension, metric: metric) }
         if sparse { schema.sparse = .termIDs(dimension: sparseDimension ?? SparseSchema.defaultDimension) }
         if vocab { schema.sparse = .vocabulary }

@@ -53,7 +53,7 @@ struct SearchCommand: ParsableCommand {
         var output = BufferedOutput()
         for record in queries {
             var query = record.query
-            queryOptions.apply(to: &query, defaults: collection.schema.index.seismicQuery)
+            queryOptions.apply(to: &query, defaults: collection.schema.index)
             let result = try collection.searchExplained(query)
             if json {
                 output.line(JSONText.encode(SearchLine(query: record.id, hits: result.hits.map { .init(id: $0.id, score: $0.score) },
@@ -66,6 +66,10 @@ struct SearchCommand: ParsableCommand {
                 var plan = "  plan: mode \(e.mode); \(e.paths.joined(separator: "; ")); \(Plural.count(e.segments, "segment")), "
                     + "\(e.bufferedDocuments) buffered docs; \(e.postingsScored) postings scored, "
                     + "\(e.documentsRescored) docs rescored, \(e.denseDocumentsScored) dense docs scored; "
+                if e.graphDistanceComputations > 0 {
+                    plan += "graph: \(e.graphNodesVisited) nodes visited, \(e.graphDistanceComputations) distances; "
+                }
+                if e.denseCandidatesRescored > 0 { plan += "\(e.denseCandidatesRescored) dense candidates rescored; " }
                 if let certified = e.certified {
                     plan += "seismic: \(e.blocksEvaluated) blocks evaluated, \(e.blocksSkipped) skipped, "
                         + "\(e.seismicDocumentsScored) docs scored, bound \(e.unscoredBound ?? 0), certified \(certified); "

@@ -39,6 +39,15 @@ struct QueryOptions: ParsableArguments {
     @Flag(name: .long, help: "Seismic: keep searching until the answer is provably exact.")
     var certified = false
 
+    @Option(name: .customLong("ef-search"), help: "Dense graph: beam width of the search; larger is more exact (default: the collection's, 100).")
+    var efSearch: Int?
+
+    @Option(name: .customLong("dense-codes"), help: "Dense: scan compact codes instead of the graph: float16, int8 or binary.")
+    var denseCodes: DenseCodeKind?
+
+    @Option(name: .long, help: "Dense codes: candidates re-scored in float32 (default: the collection's, 100).")
+    var rescore: Int?
+
     // Not API: re-measures the exact sparse strategy (docs/benchmarks.md).
     @Option(name: .customLong("_exact-sparse-strategy"), help: .hidden)
     var exactSparseStrategy: _ExactSparseStrategy = .invertedIndex
@@ -47,19 +56,30 @@ struct QueryOptions: ParsableArguments {
         guard (1...100_000).contains(k) else { throw ValidationError("--k must be in 1...100000") }
         if let queryCut, queryCut < 1 { throw ValidationError("--query-cut must be at least 1") }
         if let heapFactor, !(heapFactor.isFinite && heapFactor > 0) { throw ValidationError("--heap-factor must be a positive number") }
+        if let efSearch, !(1...100_000).contains(efSearch) { throw ValidationError("--ef-search must be in 1...100000") }
+        if let rescore, !(1...1_000_000).contains(rescore) { throw ValidationError("--rescore must be in 1...1000000") }
+        if rescore != nil && denseCodes == nil { throw ValidationError("--rescore needs --dense-codes") }
     }
 
-    /// Sets the options on `query`; `defaults` are the collection's Seismic
-    /// parameters, completed by `--query-cut` / `--heap-factor`.
-    func apply(to query: inout Query, defaults: SeismicQueryParameters) {
+    /// Sets the options on `query`; the collection's default parameters are
+    /// completed by `--query-cut` / `--heap-factor` (Seismic) and
+    /// `--ef-search` / `--dense-codes` / `--rescore` (dense).
+    func apply(to query: inout Query, defaults: IndexParameters) {
         query.k = k
         query.mode = mode
         query.exact = exact
         query._exactSparseStrategy = exactSparseStrategy
         query.exactness = certified ? .certified : .approximate
         if queryCut != nil || heapFactor != nil {
-            query.seismic = SeismicQueryParameters(queryCut: queryCut ?? defaults.queryCut,
-                                                   heapFactor: heapFactor ?? defaults.heapFactor)
+            query.seismic = SeismicQueryParameters(queryCut: queryCut ?? defaults.seismicQuery.queryCut,
+                                                   heapFactor: heapFactor ?? defaults.seismicQuery.heapFactor)
+        }
+        if efSearch != nil || denseCodes != nil || rescore != nil {
+            let dense = defaults.denseQuery
+            query.denseParameters = DenseQueryParameters(efSearch: efSearch ?? dense.efSearch, codes: denseCodes ?? dense.codes,
+                                                         rescoreDepth: rescore ?? dense.rescoreDepth)
         }
     }
 }
+
+extension DenseCodeKind: ExpressibleByArgument {}

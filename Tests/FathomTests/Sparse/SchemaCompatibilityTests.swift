@@ -12,6 +12,8 @@ struct SchemaCompatibilityTests {
         let schema = try JSONDecoder().decode(CollectionSchema.self, from: Data(json.utf8))
         #expect(schema.index.seismic == SeismicParameters())
         #expect(schema.index.seismicQuery == SeismicQueryParameters())
+        #expect(schema.index.denseGraph == DenseGraphParameters())
+        #expect(schema.index.denseQuery == DenseQueryParameters())
     }
 
     @Test("Seismic parameters stored before `enabled` existed read as disabled, keeping the other fields")
@@ -28,7 +30,9 @@ struct SchemaCompatibilityTests {
             dense: DenseSchema(dimension: 8, metric: .l2), sparse: .vocabulary,
             index: IndexParameters(sealThreshold: 7, postingBlockSize: 16,
                                    seismic: SeismicParameters(enabled: true, postingsPerTerm: 160),
-                                   seismicQuery: SeismicQueryParameters(queryCut: 5, heapFactor: 1.25)))
+                                   seismicQuery: SeismicQueryParameters(queryCut: 5, heapFactor: 1.25),
+                                   denseGraph: DenseGraphParameters(enabled: false, m: 8, efConstruction: 40),
+                                   denseQuery: DenseQueryParameters(efSearch: 30, codes: .int8, rescoreDepth: 70)))
         let data = try JSONEncoder().encode(schema)
         #expect(try JSONDecoder().decode(CollectionSchema.self, from: data) == schema)
     }
