@@ -26,6 +26,9 @@ extension Collection {
         guard query.rrfConstant.isFinite, query.rrfConstant > 0 else {
             throw FathomError.invalidQuery(reason: "rrfConstant must be a positive number, got \(query.rrfConstant)")
         }
+        guard query.alpha.isFinite, (0...1).contains(query.alpha) else {
+            throw FathomError.invalidQuery(reason: "alpha must be in 0...1, got \(query.alpha)")
+        }
         if let seismic = query.seismic { try seismic.validate() }
         if let dense = query.denseParameters { try dense.validate() }
         guard query.sparse == nil || query.sparseTerms == nil else {
@@ -72,8 +75,15 @@ extension Collection {
                 case .sparse: ranked = sparseHits
                 case .dense: ranked = denseHits
                 default:
-                    ranked = Fusion.reciprocalRank([sparseHits, denseHits], k: query.k, constant: query.rrfConstant)
-                    explanation.paths.append("fusion: rrf(\(query.rrfConstant))")
+                    switch query.fusion {
+                    case .rrf:
+                        ranked = Fusion.reciprocalRank([sparseHits, denseHits], k: query.k, constant: query.rrfConstant)
+                        explanation.paths.append("fusion: rrf(\(query.rrfConstant))")
+                    case .convex:
+                        ranked = Fusion.convex(sparseHits, denseHits, alpha: query.alpha, normalization: query.normalization,
+                                               k: query.k)
+                        explanation.paths.append("fusion: convex(alpha \(query.alpha), \(query.normalization.rawValue))")
+                    }
                 }
                 let hits = try resolve(ranked, connection)
                 explanation.elapsedMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6

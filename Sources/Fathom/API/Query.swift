@@ -48,6 +48,20 @@ public struct Query: Sendable, Equatable {
     public var seismic: SeismicQueryParameters?
     /// Approximate dense search parameters for this query (nil: the collection's).
     public var denseParameters: DenseQueryParameters?
+    /// Hybrid only: how the sparse and dense result lists are combined. The
+    /// default, ``FusionMethod/convex`` with z-score normalization and alpha
+    /// 0.5, measured best on the labeled dev data (nDCG@10 0.7290 against
+    /// 0.7095 for reciprocal rank fusion and 0.7043 for sparse alone;
+    /// docs/benchmarks.md).
+    public var fusion: FusionMethod = .convex
+    /// Hybrid with ``FusionMethod/convex``: the weight of the dense part, in
+    /// `0...1` (score = alpha · dense + (1 − alpha) · sparse, each normalized).
+    public var alpha: Float = Query.defaultAlpha
+    /// Hybrid with ``FusionMethod/convex``: how each list's scores are normalized.
+    public var normalization: ScoreNormalization = .zScore
+
+    /// The default ``alpha``.
+    public static let defaultAlpha: Float = 0.5
     /// How exact an approximate sparse search must be.
     public var exactness: Exactness = .approximate
 

@@ -11,7 +11,8 @@ struct BenchCommand: ParsableCommand {
             Opens the database, answers the first query cold (both timed), runs a warm-up pass,
             then times every query once. Truth files hold {"query": ID, "ids": [...], "scores": [...]}
             per line, best first; hits tied with the k-th true score count as correct.
-            --json prints one object with recall_at_k, qps, latency_ms_p50, latency_ms_p99, queries, mode.
+            --json prints one object with recall_at_k, qps, latency_ms_p50, latency_ms_p99, queries, mode
+            (and ndcg_at_10, recall_at_100, mrr_at_10 with --qrels).
 
               fathom bench demo.fathom --queries queries.jsonl --truth gt_sparse.jsonl --mode sparse --exact
             """)
@@ -24,6 +25,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "JSONL ground-truth file.")
     var truth: String?
+
+    @Option(name: .long, help: "Relevance judgments (TSV query-id, corpus-id, grade): report nDCG@10, recall@100 and MRR@10.")
+    var qrels: String?
 
     @Option(name: .long, help: "Use only the first N queries.")
     var limit: Int?
@@ -76,6 +80,29 @@ struct BenchCommand: ParsableCommand {
                 throw FathomError.invalidArgument(reason: "no query of \(queries) has an entry in \(truth ?? "")")
             }
         }
+        // Labeled-data metrics: nDCG@10 and MRR@10 from the timed pass's
+        // hits (so they describe the queries as run, fusion depth included;
+        // k must be at least 10), recall@100 from an untimed pass at k 100.
+        var relevance: RelevanceMetrics?
+        if let qrels {
+            guard queryOptions.k >= 10 else { throw ValidationError("--qrels needs --k of at least 10 (nDCG@10)") }
+            let judgments = try RelevanceJudgments(contentsOf: qrels)
+            let deep = prepared.map { query in
+                var deeper = query
+                deeper.k = max(query.k, 100)
+                return deeper
+            }
+            let (deepHits, _) = try Self.timedPass(deep, on: collection, threads: threads)
+            let asRun = RelevanceMetrics(judgments: judgments,
+                                         rankings: zip(records, results).map { (query: $0.id, ranked: $1.map(\.id)) })
+            let deeper = RelevanceMetrics(judgments: judgments,
+                                          rankings: zip(records, deepHits).map { (query: $0.id, ranked: $1.map(\.id)) })
+            guard asRun.queries > 0 else {
+                throw FathomError.invalidArgument(reason: "no query of \(queries) has a relevant judgment in \(qrels)")
+            }
+            relevance = asRun
+            relevance?.recallAt100 = deeper.recallAt100
+        }
         let latency = LatencySummary(milliseconds: latencies)
         let report = BenchReport(
             queries: prepared.count, k: queryOptions.k, mode: queryOptions.mode.rawValue, exact: queryOptions.exact,
@@ -83,13 +110,19 @@ struct BenchCommand: ParsableCommand {
             queries_with_truth: recalls.count, qps: Double(prepared.count) / passSeconds,
             latency_ms_mean: latency.meanMilliseconds, latency_ms_p50: latency.p50Milliseconds,
             latency_ms_p99: latency.p99Milliseconds, latency_ms_max: latency.maxMilliseconds,
-            open_ms: openMilliseconds, first_query_ms: firstQueryMilliseconds)
+            open_ms: openMilliseconds, first_query_ms: firstQueryMilliseconds,
+            ndcg_at_10: relevance?.ndcgAt10, recall_at_100: relevance?.recallAt100, mrr_at_10: relevance?.mrrAt10,
+            queries_with_qrels: relevance?.queries)
         if json {
             Output.line(JSONText.encode(report))
         } else {
             Output.line("queries \(report.queries), k \(report.k), mode \(report.mode)\(report.exact ? " (exact)" : "")")
             if let recall = report.recall_at_k {
                 Output.line(String(format: "recall@%d %.4f over %d queries with truth", report.k, recall, recalls.count))
+            }
+            if let relevance {
+                Output.line(String(format: "nDCG@10 %.4f, recall@100 %.4f, MRR@10 %.4f over %d judged queries",
+                                   relevance.ndcgAt10, relevance.recallAt100, relevance.mrrAt10, relevance.queries))
             }
             Output.line(String(format: "qps %.1f; latency ms mean %.3f, p50 %.3f, p99 %.3f, max %.3f",
                                report.qps, report.latency_ms_mean, report.latency_ms_p50, report.latency_ms_p99,
@@ -149,4 +182,8 @@ struct BenchReport: Encodable {
     var latency_ms_max: Double
     var open_ms: Double
     var first_query_ms: Double
+    var ndcg_at_10: Double?
+    var recall_at_100: Double?
+    var mrr_at_10: Double?
+    var queries_with_qrels: Int?
 }

@@ -48,6 +48,18 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .long, help: "Dense codes: candidates re-scored in float32 (default: the collection's, 100).")
     var rescore: Int?
 
+    @Option(name: .customLong("candidate-depth"), help: "Hybrid: results of each part that enter the fusion (default 100; at least k).")
+    var candidateDepth: Int?
+
+    @Option(name: .long, help: "Hybrid: how the sparse and dense lists are fused: convex (normalized scores) or rrf (ranks).")
+    var fusion: FusionMethod = .convex
+
+    @Option(name: .long, help: "Hybrid with --fusion convex: the weight of the dense part, in 0...1 (default 0.5).")
+    var alpha: Float?
+
+    @Option(name: .long, help: "Hybrid with --fusion convex: score normalization, z-score or min-max.")
+    var normalization: ScoreNormalization = .zScore
+
     // Not API: re-measures the exact sparse strategy (docs/benchmarks.md).
     @Option(name: .customLong("_exact-sparse-strategy"), help: .hidden)
     var exactSparseStrategy: _ExactSparseStrategy = .invertedIndex
@@ -59,6 +71,11 @@ struct QueryOptions: ParsableArguments {
         if let efSearch, !(1...100_000).contains(efSearch) { throw ValidationError("--ef-search must be in 1...100000") }
         if let rescore, !(1...1_000_000).contains(rescore) { throw ValidationError("--rescore must be in 1...1000000") }
         if rescore != nil && denseCodes == nil { throw ValidationError("--rescore needs --dense-codes") }
+        if let candidateDepth, !(1...100_000).contains(candidateDepth) {
+            throw ValidationError("--candidate-depth must be in 1...100000")
+        }
+        if let alpha, !(alpha.isFinite && (0...1).contains(alpha)) { throw ValidationError("--alpha must be in 0...1") }
+        if alpha != nil && fusion != .convex { throw ValidationError("--alpha needs --fusion convex") }
     }
 
     /// Sets the options on `query`; the collection's default parameters are
@@ -70,6 +87,10 @@ struct QueryOptions: ParsableArguments {
         query.exact = exact
         query._exactSparseStrategy = exactSparseStrategy
         query.exactness = certified ? .certified : .approximate
+        if let candidateDepth { query.candidateDepth = candidateDepth }
+        query.fusion = fusion
+        query.alpha = alpha ?? Query.defaultAlpha
+        query.normalization = normalization
         if queryCut != nil || heapFactor != nil {
             query.seismic = SeismicQueryParameters(queryCut: queryCut ?? defaults.seismicQuery.queryCut,
                                                    heapFactor: heapFactor ?? defaults.seismicQuery.heapFactor)
@@ -83,3 +104,5 @@ struct QueryOptions: ParsableArguments {
 }
 
 extension DenseCodeKind: ExpressibleByArgument {}
+extension FusionMethod: ExpressibleByArgument {}
+extension ScoreNormalization: ExpressibleByArgument {}

@@ -3,7 +3,7 @@ import Testing
 @testable import Fathom
 import FathomTestSupport
 
-@Suite("Hybrid search: reciprocal rank fusion of the exact lists")
+@Suite("Hybrid search: fusion of the exact lists")
 struct HybridSearchTests {
     typealias B = Behaviour
 
@@ -38,6 +38,7 @@ struct HybridSearchTests {
             query.k = [1, 10, 30][i % 3]
             query.candidateDepth = [100, 5, 50][i % 3]
             query.rrfConstant = [60, 1, 10][(i / 3) % 3]
+            query.fusion = .rrf
             return query
         }
         for phase in 0..<2 {
@@ -58,6 +59,48 @@ struct HybridSearchTests {
             }
             B.expectNoFailures(failures, of: queries.count, "hybrid queries")
         }
+    }
+
+    /// Convex fusion, through `Fusion.convex` itself (its arithmetic is
+    /// tested in ConvexFusionTests), of the exact single-mode answers at the
+    /// candidate depth: what is checked here is that hybrid search feeds it
+    /// those lists and maps the result back.
+    static func convex(_ query: Query, in collection: Collection, model: B.Model) throws -> [String] {
+        let depth = max(query.k, query.candidateDepth)
+        let position = Dictionary(uniqueKeysWithValues: model.documents.enumerated().map { ($1.id, Int64($0)) })
+        func list(_ mode: Query.Mode) throws -> [ScoredDocument] {
+            var single = query
+            single.mode = mode
+            single.k = depth
+            single.exact = true
+            return try collection.search(single).map { ScoredDocument(score: $0.score, documentID: position[$0.id]!) }
+        }
+        return Fusion.convex(try list(.sparse), try list(.dense), alpha: query.alpha, normalization: query.normalization,
+                             k: query.k).map { model.documents[Int($0.documentID)].id }
+    }
+
+    @Test("convex fusion (the default) ranks like convex fusion of the brute-force lists, for both normalizations")
+    func convexEqualsOracleFusion() throws {
+        let corpus = SyntheticCorpus(seed: 9_200, count: 400, sparseDimension: 300, denseDimension: 16)
+        let scratch = B.Scratch()
+        let collection = try scratch.open().createCollection(schema: B.schema(corpus, metric: .cosine, sealThreshold: 150))
+        var model = B.Model()
+        try B.upsert(corpus.documents, into: collection, model: &model, batchSize: 100)
+        #expect(Query().fusion == .convex && Query().normalization == .zScore && Query().alpha == 0.5)
+        var failures: [String] = []
+        for (i, var query) in corpus.queries(seed: 9_201, count: 40).enumerated() {
+            query.normalization = i % 2 == 0 ? .zScore : .minMax
+            query.alpha = [0.5, 0, 1, 0.3][i % 4]
+            query.candidateDepth = [100, 20][i % 2]
+            let result = try collection.searchExplained(query)
+            #expect(result.explanation.paths.last == "fusion: convex(alpha \(query.alpha), \(query.normalization.rawValue))")
+            let expected = try Self.convex(query, in: collection, model: model)
+            if result.hits.map(\.id) != expected { failures.append("query \(i): \(result.hits.map(\.id)) vs \(expected)") }
+        }
+        B.expectNoFailures(failures, of: 40, "convex hybrid queries")
+        var bad = corpus.queries(seed: 9_202, count: 1)[0]
+        bad.alpha = 1.5
+        #expect(B.kind { try collection.search(bad) } == .invalidQuery)
     }
 
     @Test("auto mode runs hybrid for a query with both parts, and the explanation says so")
