@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension Collection {
     /// The top `query.k` documents for `query`, best first.
@@ -52,23 +53,61 @@ extension Collection {
         return try withStorageErrors(path: database.path, "searching '\(name)'") {
             try database.pool.read { connection in
                 let record = try CollectionRecord.load(named: name, connection)
-                let snapshot = try database.snapshots.snapshot(of: record, connection)
+                var snapshot = try database.snapshots.snapshot(of: record, connection)
+                var filter: FilterPlan?
+                if let metadataFilter = query.filter {
+                    (snapshot, filter) = try FilterPlan.apply(metadataFilter, to: snapshot, connection)
+                }
                 var explanation = QueryExplanation(
                     mode: mode.rawValue, paths: [], segments: snapshot.segments.count,
                     bufferedDocuments: snapshot.buffer.count, postingsScored: 0, documentsRescored: 0,
                     denseDocumentsScored: 0, elapsedMilliseconds: 0)
                 let depth = mode == .hybrid ? max(query.k, query.candidateDepth) : query.k
 
+                // A hybrid query runs its dense part on a second thread, over
+                // segment parts loaded beforehand through this connection (a
+                // connection serves one thread at a time), while this thread
+                // runs the sparse part.
+                var dense: (search: DenseSearch, parts: [DenseSearch.SegmentParts])?
+                if mode == .dense || mode == .hybrid, let vector = query.dense, let metric = schema.dense?.metric {
+                    let search = DenseSearch(query: vector, metric: metric, k: depth,
+                                             parameters: query.denseParameters ?? record.schema.index.denseQuery,
+                                             exact: query.exact)
+                    dense = (search, try search.prepare(snapshot, filter: filter, connection))
+                }
+                var denseHits: [ScoredDocument] = []
+                var denseCounters = DenseSearch.Counters()
                 var sparseHits: [ScoredDocument] = []
                 if mode == .sparse || mode == .hybrid {
                     let vector = try sparseQuery(query, record: record, connection)
-                    sparseHits = try searchSparse(vector, query: query, k: depth, record: record, snapshot: snapshot,
-                                                  explanation: &explanation, connection)
+                    if let dense {
+                        let result = Mutex<([ScoredDocument], DenseSearch.Counters)>(([], .init()))
+                        let buffer = snapshot.buffer, bufferExcluded = snapshot.bufferExcluded
+                        let worker = DispatchGroup()
+                        DispatchQueue.global(qos: .userInitiated).async(group: worker) {
+                            var counters = DenseSearch.Counters()
+                            let hits = dense.search.execute(dense.parts, buffer: buffer, bufferExcluded: bufferExcluded,
+                                                            counters: &counters)
+                            result.withLock { $0 = (hits, counters) }
+                        }
+                        defer { worker.wait() }
+                        sparseHits = try searchSparse(vector, query: query, k: depth, record: record, snapshot: snapshot,
+                                                      filter: filter, explanation: &explanation, connection)
+                        worker.wait()
+                        (denseHits, denseCounters) = result.withLock { $0 }
+                    } else {
+                        sparseHits = try searchSparse(vector, query: query, k: depth, record: record, snapshot: snapshot,
+                                                      filter: filter, explanation: &explanation, connection)
+                    }
+                } else if let dense {
+                    denseHits = dense.search.execute(dense.parts, buffer: snapshot.buffer, bufferExcluded: snapshot.bufferExcluded,
+                                                     counters: &denseCounters)
                 }
-                var denseHits: [ScoredDocument] = []
-                if mode == .dense || mode == .hybrid, let dense = query.dense, let metric = schema.dense?.metric {
-                    denseHits = try searchDense(dense, metric: metric, query: query, k: depth, record: record,
-                                                snapshot: snapshot, explanation: &explanation, connection)
+                if dense != nil { explain(denseCounters, into: &explanation) }
+                if let filter {
+                    explanation.filter = filter.filter.description
+                    explanation.filterMatches = filter.totalMatches
+                    explanation.filterEstimatedMatches = Int(filter.estimatedMatches.rounded())
                 }
                 let ranked: [ScoredDocument]
                 switch mode {
@@ -100,7 +139,7 @@ extension Collection {
     /// has no crossover yet. The write buffer is scanned. With `.certified`, a
     /// segment whose certificate does not hold is searched exactly.
     private func searchSparse(_ vector: SparseVector, query: Query, k: Int, record: CollectionRecord,
-                              snapshot: CollectionSnapshot, explanation: inout QueryExplanation,
+                              snapshot: CollectionSnapshot, filter: FilterPlan?, explanation: inout QueryExplanation,
                               _ connection: SQLiteConnection) throws -> [ScoredDocument] {
         var exact = ExactSparseSearch(query: vector, k: k, queryDimension: record.queryDimension)
         exact.strategy = query._exactSparseStrategy
@@ -136,13 +175,18 @@ extension Collection {
                 let documentIDs = try segment.documentIDs(connection)
                 for hit in hits { top.insert(score: hit.score, documentID: documentIDs[Int(hit.documentID)]) }
                 paths.insert("seismic(query_cut \(parameters.queryCut), heap_factor \(parameters.heapFactor))")
+            } else if let matches = filter?.segments[segment.id],
+                      try prefilterScanIsCheaper(segment, matches: matches, vector, connection) {
+                try exact.scan(segment.forwardIndex(connection), documentIDs: segment.documentIDs(connection),
+                               deleted: deleted, into: &top, counters: &exactCounters)
+                paths.insert("prefilter-forward-scan")
             } else {
                 try exact.search(segment, deleted: deleted, connection, into: &top, counters: &exactCounters)
                 paths.insert(query._exactSparseStrategy == .forwardScan ? "exact-forward-scan" : "exact-inverted")
             }
         }
-        exact.scan(snapshot.buffer.forward, documentIDs: snapshot.buffer.documentIDs, deleted: nil, into: &top,
-                   counters: &exactCounters)
+        exact.scan(snapshot.buffer.forward, documentIDs: snapshot.buffer.documentIDs, deleted: snapshot.bufferExcluded,
+                   into: &top, counters: &exactCounters)
         if snapshot.buffer.count > 0 { paths.insert("buffer: exact-scan") }
         explanation.paths.append("sparse: " + (paths.isEmpty ? "nothing to search" : paths.sorted().joined(separator: ", ")))
         explanation.postingsScored = exactCounters.postingsScored
@@ -158,22 +202,27 @@ extension Collection {
         return top.sorted()
     }
 
-    /// The dense plan (see `DenseSearch`): approximate (graph, or codes when
-    /// asked for) for non-exact queries in mode `.dense` or `.auto`; hybrid
-    /// queries too, with the candidate depth as k.
-    private func searchDense(_ dense: [Float], metric: DenseMetric, query: Query, k: Int, record: CollectionRecord,
-                             snapshot: CollectionSnapshot, explanation: inout QueryExplanation,
-                             _ connection: SQLiteConnection) throws -> [ScoredDocument] {
-        let search = DenseSearch(query: dense, metric: metric, k: k,
-                                 parameters: query.denseParameters ?? record.schema.index.denseQuery, exact: query.exact)
-        var counters = DenseSearch.Counters()
-        let hits = try search.run(snapshot, connection, counters: &counters)
+    /// Records the dense plan's counters and paths (see `DenseSearch`):
+    /// approximate (graph, or codes when asked for) for non-exact queries in
+    /// modes `.dense`, `.auto` and `.hybrid`.
+    private func explain(_ counters: DenseSearch.Counters, into explanation: inout QueryExplanation) {
         explanation.denseDocumentsScored = counters.documentsScored
         explanation.graphNodesVisited = counters.nodesVisited
         explanation.graphDistanceComputations = counters.distanceComputations
         explanation.denseCandidatesRescored = counters.candidatesRescored
         explanation.paths.append("dense: " + (counters.paths.isEmpty ? "nothing to search" : counters.paths.sorted().joined(separator: ", ")))
-        return hits
+    }
+
+    /// Under a filter, whether scoring the admitted documents through the
+    /// forward index costs less than term-at-a-time over the query's lists
+    /// (`PlanCosts`; the lists' lengths come from the term directory).
+    private func prefilterScanIsCheaper(_ segment: Segment, matches: FilterPlan.SegmentMatches, _ vector: SparseVector,
+                                        _ connection: SQLiteConnection) throws -> Bool {
+        let directory = try segment.termDirectory(connection)
+        let postings = vector.indices.reduce(0) { $0 + Int(directory[$1]?.documentFrequency ?? 0) }
+        let perDocument = Double(segment.postingCount) / Double(max(1, segment.documentCount))
+        return PlanCosts.forwardScan(documents: matches.documents, matches: matches.matches, postingsPerDocument: perDocument)
+            < PlanCosts.termAtATime(documents: matches.documents, postings: postings)
     }
 
     private func sparseQuery(_ query: Query, record: CollectionRecord, _ connection: SQLiteConnection) throws -> SparseVector {

@@ -61,6 +61,11 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidArgument(reason: String)
     /// An input file could not be opened or read.
     case io(path: String, reason: String)
+    /// A metadata filter that cannot be parsed: `position` is the 1-based
+    /// offset, in Unicode scalars, of the first character that is wrong (one past
+    /// the end when the filter ends too early); `reason` says what was expected
+    /// and what was found there.
+    case invalidFilter(expression: String, position: Int, reason: String)
 
     /// A one-line message saying what was wrong and where.
     public var description: String {
@@ -95,6 +100,8 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid argument: \(reason)"
         case .io(let path, let reason):
             return "\(path): \(reason)"
+        case .invalidFilter(_, let position, let reason):
+            return "invalid filter at character \(position): \(reason)"
         }
     }
 }

@@ -46,6 +46,9 @@ public struct Query: Sendable, Equatable {
     /// Seismic parameters for this query; nil uses the collection's
     /// (``IndexParameters/seismicQuery``).
     public var seismic: SeismicQueryParameters?
+    /// Only documents whose metadata satisfies this filter are returned, by
+    /// every path (``MetadataFilter``, e.g. `year >= 1987 AND topics HAS "earn"`).
+    public var filter: MetadataFilter?
     /// Approximate dense search parameters for this query (nil: the collection's).
     public var denseParameters: DenseQueryParameters?
     /// Hybrid only: how the sparse and dense result lists are combined. The

@@ -35,6 +35,13 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     public var graphDistanceComputations = 0
     /// Dense codes: candidates re-scored with the float32 vectors.
     public var denseCandidatesRescored = 0
+    /// The metadata filter, in canonical form (nil without one).
+    public var filter: String?
+    /// Live documents the filter admitted, over the segments and the buffer.
+    public var filterMatches: Int?
+    /// What the per-field statistics estimated for ``filterMatches`` (the
+    /// planner's input for `estimated` vs `actual`).
+    public var filterEstimatedMatches: Int?
     /// Seismic: whether the answer is provably exact (`unscoredBound` ≤ the k-th score in every segment).
     public var certified: Bool?
 }

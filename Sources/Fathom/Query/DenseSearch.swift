@@ -44,28 +44,74 @@ struct DenseSearch {
         }
     }
 
+    /// What one segment's dense search reads, loaded (and verified) through
+    /// the query's connection before the search runs, so that the search
+    /// itself touches no SQLite connection and may run on another thread.
+    struct SegmentParts: Sendable {
+        let matrix: DenseMatrix
+        let documentIDs: [Int64]
+        /// Deleted documents, and those a filter rejects.
+        let deleted: OrdinalBitmap?
+        let graph: DenseGraph?
+        let codes: (any DenseCodes)?
+        /// The graph's beam for this segment (widened under a filter).
+        var ef: Int
+        /// A filter made a flat scan of the admitted vectors cheaper than the graph.
+        var prefiltered = false
+    }
+
+    /// Loads what `execute` needs from every segment of the snapshot and
+    /// chooses each segment's plan; with a filter, from `PlanCosts`.
+    func prepare(_ snapshot: CollectionSnapshot, filter: FilterPlan? = nil,
+                 _ connection: SQLiteConnection) throws -> [SegmentParts] {
+        try snapshot.segments.compactMap { segment in
+            guard let matrix = try segment.denseMatrix(connection) else { return nil }
+            let codes = exact ? nil : try parameters.codes.flatMap { try segment.denseCodes($0, connection) }
+            var graph = exact || codes != nil ? nil : try segment.denseGraph(connection)
+            var ef = max(parameters.efSearch, k)
+            var prefiltered = false
+            if graph != nil, let matches = filter?.segments[segment.id] {
+                let flat = PlanCosts.flat(documents: matches.documents, matches: matches.matches, dimension: matrix.dimension)
+                let widened = PlanCosts.graph(documents: matches.documents, matches: matches.matches, ef: ef)
+                if flat <= widened {
+                    graph = nil
+                    prefiltered = true
+                } else {
+                    ef = PlanCosts.widenedEf(documents: matches.documents, matches: matches.matches, ef: ef)
+                }
+            }
+            return SegmentParts(matrix: matrix, documentIDs: try segment.documentIDs(connection),
+                                deleted: snapshot.deletions[segment.id], graph: graph, codes: codes, ef: ef,
+                                prefiltered: prefiltered)
+        }
+    }
+
     func run(_ snapshot: CollectionSnapshot, _ connection: SQLiteConnection, counters: inout Counters) throws -> [ScoredDocument] {
+        execute(try prepare(snapshot, connection), buffer: snapshot.buffer, bufferExcluded: snapshot.bufferExcluded,
+                counters: &counters)
+    }
+
+    /// The search proper, over prepared segments and the write buffer.
+    func execute(_ segments: [SegmentParts], buffer: WriteBufferImage, bufferExcluded: OrdinalBitmap? = nil,
+                 counters: inout Counters) -> [ScoredDocument] {
         var top = TopK(k: k)
-        for segment in snapshot.segments {
-            guard let matrix = try segment.denseMatrix(connection) else { continue }
-            let documentIDs = try segment.documentIDs(connection)
-            let deleted = snapshot.deletions[segment.id]
-            for hit in try search(segment, matrix, deleted: deleted, connection, counters: &counters) {
-                top.insert(score: hit.score, documentID: documentIDs[Int(hit.documentID)])
+        for parts in segments {
+            for hit in search(parts, counters: &counters) {
+                top.insert(score: hit.score, documentID: parts.documentIDs[Int(hit.documentID)])
             }
         }
-        if let matrix = snapshot.buffer.dense {
-            let hits = scan(matrix, deleted: nil, scored: &counters.documentsScored)
-            for hit in hits { top.insert(score: hit.score, documentID: snapshot.buffer.documentIDs[Int(hit.documentID)]) }
+        if let matrix = buffer.dense {
+            let hits = scan(matrix, deleted: bufferExcluded, scored: &counters.documentsScored)
+            for hit in hits { top.insert(score: hit.score, documentID: buffer.documentIDs[Int(hit.documentID)]) }
             if matrix.documentCount > 0 { counters.paths.insert("buffer: exact-flat") }
         }
         return top.sorted()
     }
 
     /// One segment's top-k as (score, local ordinal).
-    private func search(_ segment: Segment, _ matrix: DenseMatrix, deleted: OrdinalBitmap?, _ connection: SQLiteConnection,
-                        counters: inout Counters) throws -> [ScoredDocument] {
-        if !exact, let kind = parameters.codes, let codes = try segment.denseCodes(kind, connection) {
+    private func search(_ parts: SegmentParts, counters: inout Counters) -> [ScoredDocument] {
+        let matrix = parts.matrix, deleted = parts.deleted
+        if let codes = parts.codes, let kind = parameters.codes {
             let pool = max(parameters.rescoreDepth, k)
             var scores: [Float] = []
             let hits = query.withUnsafeBufferPointer { q in
@@ -76,8 +122,8 @@ struct DenseSearch {
             counters.paths.insert("\(kind.rawValue)-scan(rescore \(pool))")
             return hits
         }
-        if !exact, let graph = try segment.denseGraph(connection) {
-            let ef = max(parameters.efSearch, k)
+        if let graph = parts.graph {
+            let ef = parts.ef
             var graphCounters = DenseGraphSearchCounters()
             let hits = query.withUnsafeBufferPointer { q in
                 graph.search(query: q.baseAddress!, k: k, ef: ef, vectors: matrix, excluded: deleted, counters: &graphCounters)
@@ -87,7 +133,7 @@ struct DenseSearch {
             counters.paths.insert(graphCounters.exactScans > 0 ? "exact-flat (ef ≥ segment size)" : "hnsw(ef \(ef))")
             return hits
         }
-        counters.paths.insert("exact-flat")
+        counters.paths.insert(parts.prefiltered ? "prefilter-flat" : "exact-flat")
         return scan(matrix, deleted: deleted, scored: &counters.documentsScored)
     }
 

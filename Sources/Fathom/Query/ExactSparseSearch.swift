@@ -65,7 +65,8 @@ struct ExactSparseSearch {
         for segment in snapshot.segments {
             try search(segment, deleted: snapshot.deletions[segment.id], connection, into: &top, counters: &counters)
         }
-        scan(snapshot.buffer.forward, documentIDs: snapshot.buffer.documentIDs, deleted: nil, into: &top, counters: &counters)
+        scan(snapshot.buffer.forward, documentIDs: snapshot.buffer.documentIDs, deleted: snapshot.bufferExcluded,
+             into: &top, counters: &counters)
         return top.sorted()
     }
 

@@ -9,6 +9,8 @@ struct CollectionSnapshot: Sendable {
     /// Deleted ordinals per segment id (absent: nothing deleted).
     var deletions: [Int64: OrdinalBitmap]
     var buffer: WriteBufferImage
+    /// Buffered documents a search must skip (those a filter rejects); nil: none.
+    var bufferExcluded: OrdinalBitmap? = nil
 }
 
 /// Caches snapshots by collection version and segments by id, so that a query

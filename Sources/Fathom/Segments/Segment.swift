@@ -29,6 +29,7 @@ final class Segment: Sendable {
     private let compactForwardSlot = Mutex<CompactForwardIndex??>(nil)
     private let denseSlot = Mutex<DenseMatrix?>(nil)
     private let denseGraphSlot = Mutex<DenseGraph?>(nil)
+    private let metadataSlot = Mutex<MetadataColumns?>(nil)
     /// Compact codes of the dense vectors by kind, built in memory on first use.
     private let denseCodesSlot = Mutex<[DenseCodeKind: any DenseCodes]>([:])
     private let directorySlot = Mutex<[UInt32: TermEntry]?>(nil)
@@ -201,6 +202,27 @@ final class Segment: Sendable {
         }
         denseCodesSlot.withLock { $0[kind] = codes }
         return codes
+    }
+
+    /// The documents' metadata as columns for filter evaluation, read on
+    /// first use (a replaced or deleted document's ordinal has no row: no fields).
+    func metadataColumns(_ connection: SQLiteConnection) throws -> MetadataColumns {
+        if let cached = metadataSlot.withLock({ $0 }) { return cached }
+        let statement = try connection.statement(
+            "SELECT ordinal, metadata FROM documents WHERE segment_id = ? AND ordinal IS NOT NULL")
+        defer { statement.reset() }
+        try statement.bind(1, id)
+        var rows = [String?](repeating: nil, count: documentCount)
+        while try statement.step() {
+            let ordinal = statement.int(0)
+            guard rows.indices.contains(ordinal) else {
+                throw FathomError.corruption(what: "segment \(id)", detail: "a document row has ordinal \(ordinal)")
+            }
+            rows[ordinal] = statement.text(1)
+        }
+        let columns = try MetadataColumns(json: rows)
+        metadataSlot.withLock { $0 = columns }
+        return columns
     }
 
     func termDirectory(_ connection: SQLiteConnection) throws -> [UInt32: TermEntry] {

@@ -1,9 +1,14 @@
+import Synchronization
+
 /// The documents of a collection's write buffer, decoded for exact scanning.
 /// Rebuilt by a reader when the collection's version changes.
 struct WriteBufferImage: Sendable {
     var documentIDs: [Int64] = []
     var forward = ForwardIndex()
     var dense: DenseMatrix?
+    /// The buffered documents' metadata, read with the buffer; its columns
+    /// are built when a filter first needs them.
+    var metadata = BufferMetadata(json: [])
 
     var count: Int { documentIDs.count }
 
@@ -15,6 +20,20 @@ struct WriteBufferImage: Sendable {
             image.forward.append(vectors.sparse)
             image.dense?.append(vectors.dense)
         }
+        let statement = try connection.statement(
+            """
+            SELECT d.metadata FROM write_buffer w JOIN documents d ON d.doc_id = w.doc_id
+            WHERE w.collection_id = ? ORDER BY w.doc_id
+            """)
+        defer { statement.reset() }
+        try statement.bind(1, record.id)
+        var json: [String?] = []
+        while try statement.step() { json.append(statement.text(0)) }
+        guard json.count == image.documentIDs.count else {
+            throw FathomError.corruption(what: "write buffer of '\(record.name)'",
+                                         detail: "\(image.documentIDs.count) buffered vectors for \(json.count) documents")
+        }
+        image.metadata = BufferMetadata(json: json)
         return image
     }
 
@@ -34,5 +53,22 @@ struct WriteBufferImage: Sendable {
                                                           dimension: record.schema.dense?.dimension)
             try visit(documentID, vectors)
         }
+    }
+}
+
+/// The write buffer's metadata columns, built on first use and shared by every
+/// query of the same buffer version.
+final class BufferMetadata: Sendable {
+    private let json: [String?]
+    /// Guards the columns once built.
+    private let columns = Mutex<MetadataColumns?>(nil)
+
+    init(json: [String?]) { self.json = json }
+
+    func metadataColumns() throws -> MetadataColumns {
+        if let built = columns.withLock({ $0 }) { return built }
+        let built = try MetadataColumns(json: json)
+        columns.withLock { $0 = built }
+        return built
     }
 }

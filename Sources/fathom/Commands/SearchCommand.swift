@@ -53,7 +53,7 @@ struct SearchCommand: ParsableCommand {
         var output = BufferedOutput()
         for record in queries {
             var query = record.query
-            queryOptions.apply(to: &query, defaults: collection.schema.index)
+            try queryOptions.apply(to: &query, defaults: collection.schema.index)
             let result = try collection.searchExplained(query)
             if json {
                 output.line(JSONText.encode(SearchLine(query: record.id, hits: result.hits.map { .init(id: $0.id, score: $0.score) },
@@ -66,6 +66,9 @@ struct SearchCommand: ParsableCommand {
                 var plan = "  plan: mode \(e.mode); \(e.paths.joined(separator: "; ")); \(Plural.count(e.segments, "segment")), "
                     + "\(e.bufferedDocuments) buffered docs; \(e.postingsScored) postings scored, "
                     + "\(e.documentsRescored) docs rescored, \(e.denseDocumentsScored) dense docs scored; "
+                if let filter = e.filter {
+                    plan += "filter \(filter): \(e.filterMatches ?? 0) docs admitted (estimated \(e.filterEstimatedMatches ?? 0)); "
+                }
                 if e.graphDistanceComputations > 0 {
                     plan += "graph: \(e.graphNodesVisited) nodes visited, \(e.graphDistanceComputations) distances; "
                 }

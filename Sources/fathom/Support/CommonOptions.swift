@@ -48,6 +48,10 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .long, help: "Dense codes: candidates re-scored in float32 (default: the collection's, 100).")
     var rescore: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Only documents whose metadata matches, e.g. 'year >= 1987 AND topics HAS \"earn\"'.",
+                                              discussion: "Operators: = != < <= > >= IN (...) HAS, AND OR NOT, parentheses; see docs/cli.md."))
+    var filter: String?
+
     @Option(name: .customLong("candidate-depth"), help: "Hybrid: results of each part that enter the fusion (default 100; at least k).")
     var candidateDepth: Int?
 
@@ -81,7 +85,8 @@ struct QueryOptions: ParsableArguments {
     /// Sets the options on `query`; the collection's default parameters are
     /// completed by `--query-cut` / `--heap-factor` (Seismic) and
     /// `--ef-search` / `--dense-codes` / `--rescore` (dense).
-    func apply(to query: inout Query, defaults: IndexParameters) {
+    func apply(to query: inout Query, defaults: IndexParameters) throws {
+        if let filter { query.filter = try MetadataFilter(filter) }
         query.k = k
         query.mode = mode
         query.exact = exact

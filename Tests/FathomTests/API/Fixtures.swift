@@ -284,7 +284,7 @@ enum Behaviour {
     enum ErrorKind: Equatable {
         case databaseNotFound, notAFathomDatabase, newerFormat, storage, busy, readOnly, corruption
         case collectionNotFound, collectionExists, invalidSchema, invalidDocument, invalidRecord
-        case invalidQuery, invalidArgument, io
+        case invalidQuery, invalidArgument, io, invalidFilter
 
         init(_ error: FathomError) {
             switch error {
@@ -303,6 +303,7 @@ enum Behaviour {
             case .invalidQuery: self = .invalidQuery
             case .invalidArgument: self = .invalidArgument
             case .io: self = .io
+            case .invalidFilter: self = .invalidFilter
             }
         }
     }
