@@ -103,7 +103,10 @@ extension Collection {
                     denseHits = dense.search.execute(dense.parts, buffer: snapshot.buffer, bufferExcluded: snapshot.bufferExcluded,
                                                      counters: &denseCounters)
                 }
-                if dense != nil { explain(denseCounters, into: &explanation) }
+                if dense != nil {
+                    explain(denseCounters, into: &explanation)
+                    explanation.segmentPlans += denseCounters.segmentPlans
+                }
                 if let filter {
                     explanation.filter = filter.filter.description
                     explanation.filterMatches = filter.totalMatches
@@ -157,6 +160,16 @@ extension Collection {
         var paths: Set<String> = []
         for segment in snapshot.segments {
             let deleted = snapshot.deletions[segment.id]
+            let start = DispatchTime.now().uptimeNanoseconds
+            let matches = filter?.segments[segment.id]
+            var plan = "", estimate: Double?
+            defer {
+                explanation.segmentPlans.append(SegmentPlan(
+                    segment: segment.id, part: "sparse", plan: plan, documents: segment.documentCount,
+                    admitted: matches?.matches, estimatedAdmitted: matches?.estimatedMatches,
+                    estimatedMicroseconds: estimate.map { $0 / 1_000 },
+                    actualMicroseconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000))
+            }
             if let seismic, segment.hasSeismicIndex {
                 var segmentCounters = SeismicSearch.Counters()
                 let hits = try seismic.run(segment, deleted: deleted, connection, counters: &segmentCounters)
@@ -168,22 +181,29 @@ extension Collection {
                 seismicCounters.unscoredBound = max(seismicCounters.unscoredBound, segmentCounters.unscoredBound)
                 if query.exactness == .certified && !segmentCounters.certified {
                     try exact.search(segment, deleted: deleted, connection, into: &top, counters: &exactCounters)
-                    paths.insert("exact-inverted (certificate fallback)")
+                    plan = "exact-inverted (certificate fallback)"
+                    paths.insert(plan)
                     continue
                 }
                 seismicCounters.certified = seismicCounters.certified && segmentCounters.certified
                 let documentIDs = try segment.documentIDs(connection)
                 for hit in hits { top.insert(score: hit.score, documentID: documentIDs[Int(hit.documentID)]) }
-                paths.insert("seismic(query_cut \(parameters.queryCut), heap_factor \(parameters.heapFactor))")
-            } else if let matches = filter?.segments[segment.id],
-                      try prefilterScanIsCheaper(segment, matches: matches, vector, connection) {
+                plan = "seismic(query_cut \(parameters.queryCut), heap_factor \(parameters.heapFactor))"
+                paths.insert(plan)
+                continue
+            }
+            let costs = try sparseCosts(segment, matches: matches, vector, connection)
+            if matches != nil, costs.forwardScan < costs.termAtATime {
                 try exact.scan(segment.forwardIndex(connection), documentIDs: segment.documentIDs(connection),
                                deleted: deleted, into: &top, counters: &exactCounters)
-                paths.insert("prefilter-forward-scan")
+                plan = "prefilter-forward-scan"
+                estimate = costs.forwardScan
             } else {
                 try exact.search(segment, deleted: deleted, connection, into: &top, counters: &exactCounters)
-                paths.insert(query._exactSparseStrategy == .forwardScan ? "exact-forward-scan" : "exact-inverted")
+                plan = query._exactSparseStrategy == .forwardScan ? "exact-forward-scan" : "exact-inverted"
+                estimate = query._exactSparseStrategy == .forwardScan ? nil : costs.termAtATime
             }
+            paths.insert(plan)
         }
         exact.scan(snapshot.buffer.forward, documentIDs: snapshot.buffer.documentIDs, deleted: snapshot.bufferExcluded,
                    into: &top, counters: &exactCounters)
@@ -213,16 +233,18 @@ extension Collection {
         explanation.paths.append("dense: " + (counters.paths.isEmpty ? "nothing to search" : counters.paths.sorted().joined(separator: ", ")))
     }
 
-    /// Under a filter, whether scoring the admitted documents through the
-    /// forward index costs less than term-at-a-time over the query's lists
-    /// (`PlanCosts`; the lists' lengths come from the term directory).
-    private func prefilterScanIsCheaper(_ segment: Segment, matches: FilterPlan.SegmentMatches, _ vector: SparseVector,
-                                        _ connection: SQLiteConnection) throws -> Bool {
+    /// The cost model's estimates (`PlanCosts`, nanoseconds) of the two exact
+    /// sparse plans on a segment: term-at-a-time over the query terms' lists
+    /// (their lengths from the term directory), and scoring the admitted (or
+    /// live) documents through the forward index.
+    private func sparseCosts(_ segment: Segment, matches: FilterPlan.SegmentMatches?, _ vector: SparseVector,
+                             _ connection: SQLiteConnection) throws -> (termAtATime: Double, forwardScan: Double) {
         let directory = try segment.termDirectory(connection)
         let postings = vector.indices.reduce(0) { $0 + Int(directory[$1]?.documentFrequency ?? 0) }
         let perDocument = Double(segment.postingCount) / Double(max(1, segment.documentCount))
-        return PlanCosts.forwardScan(documents: matches.documents, matches: matches.matches, postingsPerDocument: perDocument)
-            < PlanCosts.termAtATime(documents: matches.documents, postings: postings)
+        let admitted = matches?.matches ?? segment.documentCount
+        return (PlanCosts.termAtATime(documents: segment.documentCount, postings: postings),
+                PlanCosts.forwardScan(documents: segment.documentCount, matches: admitted, postingsPerDocument: perDocument))
     }
 
     private func sparseQuery(_ query: Query, record: CollectionRecord, _ connection: SQLiteConnection) throws -> SparseVector {

@@ -35,6 +35,9 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     public var graphDistanceComputations = 0
     /// Dense codes: candidates re-scored with the float32 vectors.
     public var denseCandidatesRescored = 0
+    /// The plan tree's leaves: what ran on each segment for each part, with
+    /// the cost model's estimate next to the time it took.
+    public var segmentPlans: [SegmentPlan] = []
     /// The metadata filter, in canonical form (nil without one).
     public var filter: String?
     /// Live documents the filter admitted, over the segments and the buffer.
@@ -52,4 +55,25 @@ public struct SearchResult: Sendable, Equatable {
     public var hits: [SearchHit]
     /// What the search did to find them.
     public var explanation: QueryExplanation
+}
+
+/// One part (sparse or dense) of a search on one segment: the plan the planner
+/// chose, its estimated cost and the actual time (`fathom search --explain`).
+public struct SegmentPlan: Sendable, Equatable, Codable {
+    /// The segment's id.
+    public var segment: Int64
+    /// `"sparse"` or `"dense"`.
+    public var part: String
+    /// The plan, e.g. `"exact-inverted"`, `"hnsw(ef 198)"`, `"prefilter-flat"`.
+    public var plan: String
+    /// Documents in the segment.
+    public var documents: Int
+    /// Documents the query's filter admitted, and the statistics' estimate (nil without a filter).
+    public var admitted: Int?
+    public var estimatedAdmitted: Int?
+    /// The cost model's estimate (`PlanCosts`), in microseconds; nil for plans
+    /// it does not model (Seismic, compact codes).
+    public var estimatedMicroseconds: Double?
+    /// The time the plan took on this segment, in microseconds.
+    public var actualMicroseconds: Double
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Dense top-k over a snapshot, planned per segment:
 ///
 /// - `exact`, or a segment without a graph (smaller than the graph's
@@ -29,6 +31,8 @@ struct DenseSearch {
         var candidatesRescored = 0
         /// One entry per plan used, e.g. `"hnsw(ef 64)"`.
         var paths: Set<String> = []
+        /// Per segment: the plan, its estimated cost and its time.
+        var segmentPlans: [SegmentPlan] = []
     }
 
     init(query: [Float], metric: DenseMetric, k: Int, parameters: DenseQueryParameters = .init(), exact: Bool = true) {
@@ -48,6 +52,9 @@ struct DenseSearch {
     /// the query's connection before the search runs, so that the search
     /// itself touches no SQLite connection and may run on another thread.
     struct SegmentParts: Sendable {
+        let segment: Int64
+        /// The filter's counts in this segment (nil without a filter).
+        let matches: FilterPlan.SegmentMatches?
         let matrix: DenseMatrix
         let documentIDs: [Int64]
         /// Deleted documents, and those a filter rejects.
@@ -80,7 +87,8 @@ struct DenseSearch {
                     ef = PlanCosts.widenedEf(documents: matches.documents, matches: matches.matches, ef: ef)
                 }
             }
-            return SegmentParts(matrix: matrix, documentIDs: try segment.documentIDs(connection),
+            return SegmentParts(segment: segment.id, matches: filter?.segments[segment.id], matrix: matrix,
+                                documentIDs: try segment.documentIDs(connection),
                                 deleted: snapshot.deletions[segment.id], graph: graph, codes: codes, ef: ef,
                                 prefiltered: prefiltered)
         }
@@ -96,9 +104,16 @@ struct DenseSearch {
                  counters: inout Counters) -> [ScoredDocument] {
         var top = TopK(k: k)
         for parts in segments {
-            for hit in search(parts, counters: &counters) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var plan = ""
+            for hit in search(parts, plan: &plan, counters: &counters) {
                 top.insert(score: hit.score, documentID: parts.documentIDs[Int(hit.documentID)])
             }
+            counters.segmentPlans.append(SegmentPlan(
+                segment: parts.segment, part: "dense", plan: plan, documents: parts.matrix.documentCount,
+                admitted: parts.matches?.matches, estimatedAdmitted: parts.matches?.estimatedMatches,
+                estimatedMicroseconds: estimatedCost(parts).map { $0 / 1_000 },
+                actualMicroseconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000))
         }
         if let matrix = buffer.dense {
             let hits = scan(matrix, deleted: bufferExcluded, scored: &counters.documentsScored)
@@ -108,8 +123,17 @@ struct DenseSearch {
         return top.sorted()
     }
 
-    /// One segment's top-k as (score, local ordinal).
-    private func search(_ parts: SegmentParts, counters: inout Counters) -> [ScoredDocument] {
+    /// The cost model's estimate for a segment's plan, in nanoseconds (nil for codes).
+    private func estimatedCost(_ parts: SegmentParts) -> Double? {
+        guard parts.codes == nil else { return nil }
+        let documents = parts.matrix.documentCount
+        let live = parts.matches?.matches ?? (documents - (parts.deleted?.count ?? 0))
+        if parts.graph != nil { return PlanCosts.graph(documents: documents, matches: documents, ef: parts.ef) }
+        return PlanCosts.flat(documents: documents, matches: live, dimension: parts.matrix.dimension)
+    }
+
+    /// One segment's top-k as (score, local ordinal); `plan` names what ran.
+    private func search(_ parts: SegmentParts, plan: inout String, counters: inout Counters) -> [ScoredDocument] {
         let matrix = parts.matrix, deleted = parts.deleted
         if let codes = parts.codes, let kind = parameters.codes {
             let pool = max(parameters.rescoreDepth, k)
@@ -119,7 +143,8 @@ struct DenseSearch {
             }
             counters.documentsScored += matrix.documentCount
             counters.candidatesRescored += min(pool, matrix.documentCount)
-            counters.paths.insert("\(kind.rawValue)-scan(rescore \(pool))")
+            plan = "\(kind.rawValue)-scan(rescore \(pool))"
+            counters.paths.insert(plan)
             return hits
         }
         if let graph = parts.graph {
@@ -130,10 +155,12 @@ struct DenseSearch {
             }
             counters.nodesVisited += graphCounters.nodesVisited
             counters.distanceComputations += graphCounters.distanceComputations
-            counters.paths.insert(graphCounters.exactScans > 0 ? "exact-flat (ef ≥ segment size)" : "hnsw(ef \(ef))")
+            plan = graphCounters.exactScans > 0 ? "exact-flat (ef ≥ segment size)" : "hnsw(ef \(ef))"
+            counters.paths.insert(plan)
             return hits
         }
-        counters.paths.insert(parts.prefiltered ? "prefilter-flat" : "exact-flat")
+        plan = parts.prefiltered ? "prefilter-flat" : "exact-flat"
+        counters.paths.insert(plan)
         return scan(matrix, deleted: deleted, scored: &counters.documentsScored)
     }
 

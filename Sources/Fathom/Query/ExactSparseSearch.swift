@@ -150,7 +150,8 @@ struct ExactSparseSearch {
         }
     }
 
-    /// Exact forward scan of every document (write buffer, small segments).
+    /// Exact forward scan of every document not in `deleted` (write buffer,
+    /// small segments, the documents a narrow filter admits).
     func scan(_ forward: ForwardIndex, documentIDs: [Int64], deleted: OrdinalBitmap?,
                       into top: inout TopK, counters: inout Counters) {
         guard forward.documentCount > 0 else { return }
@@ -168,6 +169,6 @@ struct ExactSparseSearch {
                 }
             }
         }
-        counters.documentsRescored += forward.documentCount
+        counters.documentsRescored += forward.documentCount - (deleted?.count ?? 0)
     }
 }

@@ -7,12 +7,14 @@
 /// the exact paths stay exact over the admitted documents. What changes with
 /// the filter's selectivity is the plan (see `PlanCosts`).
 struct FilterPlan {
-    struct SegmentMatches {
+    struct SegmentMatches: Sendable {
         let documents: Int
         /// Live documents the filter admits.
         let matches: Int
         /// The statistics' estimate of the filter's selectivity in this segment.
         let estimatedSelectivity: Double
+
+        var estimatedMatches: Int { Int((estimatedSelectivity * Double(documents)).rounded()) }
     }
 
     let filter: MetadataFilter

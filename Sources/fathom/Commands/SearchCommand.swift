@@ -78,6 +78,13 @@ struct SearchCommand: ParsableCommand {
                         + "\(e.seismicDocumentsScored) docs scored, bound \(e.unscoredBound ?? 0), certified \(certified); "
                 }
                 output.line(plan + String(format: "%.3f ms", e.elapsedMilliseconds))
+                for leaf in e.segmentPlans {
+                    var line = "    segment \(leaf.segment) \(leaf.part): \(leaf.plan) over \(leaf.documents) docs"
+                    if let admitted = leaf.admitted { line += ", \(admitted) admitted (estimated \(leaf.estimatedAdmitted ?? 0))" }
+                    line += "; cost " + (leaf.estimatedMicroseconds.map { String(format: "estimated %.0f µs, ", $0) } ?? "")
+                        + String(format: "actual %.0f µs", leaf.actualMicroseconds)
+                    output.line(line)
+                }
             }
             if result.hits.isEmpty { output.line("  (no hits)") }
             for (rank, hit) in result.hits.enumerated() {

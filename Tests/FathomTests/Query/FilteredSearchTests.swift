@@ -144,6 +144,17 @@ struct FilteredSearchTests {
         let estimate = try #require(result.explanation.filterEstimatedMatches)
         #expect(abs(estimate - 480) <= 48, "estimate \(estimate) within 10%")
         #expect(result.hits.first?.id == documents[7].id)
+        // The plan tree: one leaf per segment and part, with the cost model's
+        // estimate beside the measured time.
+        let leaf = try #require(result.explanation.segmentPlans.first)
+        #expect(result.explanation.segmentPlans.count == 1 && leaf.part == "dense" && leaf.plan == "prefilter-flat")
+        #expect(leaf.documents == 2_000 && leaf.admitted == 400 && leaf.estimatedAdmitted != nil)
+        #expect((leaf.estimatedMicroseconds ?? 0) > 0 && leaf.actualMicroseconds > 0)
+        var hybrid = Query(sparse: documents[7].sparse, dense: documents[7].dense!, k: 5)
+        hybrid.filter = try MetadataFilter("tag = \"c\"")
+        let plans = try collection.searchExplained(hybrid).explanation.segmentPlans
+        #expect(Set(plans.map(\.part)) == ["sparse", "dense"])
+        #expect(plans.allSatisfy { $0.estimatedMicroseconds != nil && $0.admitted == 400 })
     }
 
     @Test("deleted documents stay out of filtered results")
