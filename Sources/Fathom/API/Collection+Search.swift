@@ -64,10 +64,6 @@ extension Collection {
                     denseDocumentsScored: 0, elapsedMilliseconds: 0)
                 let depth = mode == .hybrid ? max(query.k, query.candidateDepth) : query.k
 
-                // A hybrid query runs its dense part on a second thread, over
-                // segment parts loaded beforehand through this connection (a
-                // connection serves one thread at a time), while this thread
-                // runs the sparse part.
                 var dense: (search: DenseSearch, parts: [DenseSearch.SegmentParts])?
                 if mode == .dense || mode == .hybrid, let vector = query.dense, let metric = schema.dense?.metric {
                     let search = DenseSearch(query: vector, metric: metric, k: depth,
@@ -75,34 +71,11 @@ extension Collection {
                                              exact: query.exact)
                     dense = (search, try search.prepare(snapshot, filter: filter, connection))
                 }
-                var denseHits: [ScoredDocument] = []
-                var denseCounters = DenseSearch.Counters()
-                var sparseHits: [ScoredDocument] = []
-                if mode == .sparse || mode == .hybrid {
-                    let vector = try sparseQuery(query, record: record, connection)
-                    if let dense {
-                        let result = Mutex<([ScoredDocument], DenseSearch.Counters)>(([], .init()))
-                        let buffer = snapshot.buffer, bufferExcluded = snapshot.bufferExcluded
-                        let worker = DispatchGroup()
-                        DispatchQueue.global(qos: .userInitiated).async(group: worker) {
-                            var counters = DenseSearch.Counters()
-                            let hits = dense.search.execute(dense.parts, buffer: buffer, bufferExcluded: bufferExcluded,
-                                                            counters: &counters)
-                            result.withLock { $0 = (hits, counters) }
-                        }
-                        defer { worker.wait() }
-                        sparseHits = try searchSparse(vector, query: query, k: depth, record: record, snapshot: snapshot,
-                                                      filter: filter, explanation: &explanation, connection)
-                        worker.wait()
-                        (denseHits, denseCounters) = result.withLock { $0 }
-                    } else {
-                        sparseHits = try searchSparse(vector, query: query, k: depth, record: record, snapshot: snapshot,
-                                                      filter: filter, explanation: &explanation, connection)
-                    }
-                } else if let dense {
-                    denseHits = dense.search.execute(dense.parts, buffer: snapshot.buffer, bufferExcluded: snapshot.bufferExcluded,
-                                                     counters: &denseCounters)
-                }
+                var sparse: SparseVector?
+                if mode == .sparse || mode == .hybrid { sparse = try sparseQuery(query, record: record, connection) }
+                let (sparseHits, denseHits, denseCounters) = try runParts(
+                    sparse: sparse, dense: dense, query: query, k: depth, record: record, snapshot: snapshot,
+                    filter: filter, explanation: &explanation, connection)
                 if dense != nil {
                     explain(denseCounters, into: &explanation)
                     explanation.segmentPlans += denseCounters.segmentPlans
@@ -132,6 +105,46 @@ extension Collection {
                 return SearchResult(hits: hits, explanation: explanation)
             }
         }
+    }
+
+    /// Runs the query's parts: the sparse one on this thread (it reads
+    /// through `connection`), the dense one — over segment parts `prepare`
+    /// loaded through `connection` beforehand, so it touches no connection —
+    /// on a second thread when both run (measured 355–383 → 220–232 µs p50
+    /// for a hybrid query on reuters21578).
+    private func runParts(sparse: SparseVector?, dense: (search: DenseSearch, parts: [DenseSearch.SegmentParts])?,
+                          query: Query, k: Int, record: CollectionRecord, snapshot: CollectionSnapshot,
+                          filter: FilterPlan?, explanation: inout QueryExplanation, _ connection: SQLiteConnection)
+        throws -> (sparse: [ScoredDocument], dense: [ScoredDocument], denseCounters: DenseSearch.Counters)
+    {
+        var denseCounters = DenseSearch.Counters()
+        guard let sparse else {
+            let hits = dense.map {
+                $0.search.execute($0.parts, buffer: snapshot.buffer, bufferExcluded: snapshot.bufferExcluded,
+                                  counters: &denseCounters)
+            }
+            return ([], hits ?? [], denseCounters)
+        }
+        guard let dense else {
+            let hits = try searchSparse(sparse, query: query, k: k, record: record, snapshot: snapshot, filter: filter,
+                                        explanation: &explanation, connection)
+            return (hits, [], denseCounters)
+        }
+        let result = Mutex<([ScoredDocument], DenseSearch.Counters)>(([], .init()))
+        let buffer = snapshot.buffer, bufferExcluded = snapshot.bufferExcluded
+        let worker = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: worker) {
+            var counters = DenseSearch.Counters()
+            let hits = dense.search.execute(dense.parts, buffer: buffer, bufferExcluded: bufferExcluded, counters: &counters)
+            result.withLock { $0 = (hits, counters) }
+        }
+        // The dense part reads `dense` and `buffer` until it finishes, even if the sparse part throws.
+        defer { worker.wait() }
+        let sparseHits = try searchSparse(sparse, query: query, k: k, record: record, snapshot: snapshot, filter: filter,
+                                          explanation: &explanation, connection)
+        worker.wait()
+        let (denseHits, counters) = result.withLock { $0 }
+        return (sparseHits, denseHits, counters)
     }
 
     /// The sparse plan, per segment: Seismic where the segment has an index and
