@@ -32,7 +32,7 @@ demo: build
 	$(FATHOM) search $(DEMO_DB) --query-file $(SAMPLE)/queries.jsonl --query-id q00022 --mode sparse --k 5
 	@echo; echo "== dense (MiniLM embedding only) =="
 	$(FATHOM) search $(DEMO_DB) --query-file $(SAMPLE)/queries.jsonl --query-id q00022 --mode dense --k 5
-	@echo; echo "== hybrid (both, reciprocal rank fusion) =="
+	@echo; echo "== hybrid (both, convex fusion of normalized scores) =="
 	$(FATHOM) search $(DEMO_DB) --query-file $(SAMPLE)/queries.jsonl --query-id q00022 --mode hybrid --k 5 --explain
 
 test: deps
