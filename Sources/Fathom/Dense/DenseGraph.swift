@@ -255,6 +255,14 @@ extension DenseGraph {
                             if scratch.results.count >= width, closest < scratch.results.top! { break }
                             counters.nodesVisited += 1
                             let start = Int(closest.node) * stride
+                            // The next node to expand is most likely the best
+                            // remaining candidate: start loading its neighbour
+                            // list now, while this node's neighbours are scored.
+                            if let next = scratch.candidates.top {
+                                let list = UnsafeRawPointer(neighbors.baseAddress! + Int(next.node) * stride)
+                                fathom_prefetch(list)
+                                fathom_prefetch(list + 64)
+                            }
                             scratch.pending.removeAll(keepingCapacity: true)
                             for i in start..<(start + Int(layer0Counts[Int(closest.node)])) where visit(neighbors[i]) {
                                 scratch.pending.append(neighbors[i])
