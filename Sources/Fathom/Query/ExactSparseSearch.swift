@@ -109,7 +109,13 @@ struct ExactSparseSearch {
         }
         var local = TopK(k: k)
         let firstCandidates = approximate.sorted()
-        for candidate in firstCandidates {
+        // Each candidate's postings are a string of cache misses: load a few
+        // candidates ahead while scoring.
+        for candidate in firstCandidates.prefix(Self.prefetchDistance) { forward.prefetch(Int(candidate.documentID)) }
+        for (i, candidate) in firstCandidates.enumerated() {
+            if i + Self.prefetchDistance < firstCandidates.count {
+                forward.prefetch(Int(firstCandidates[i + Self.prefetchDistance].documentID))
+            }
             let ordinal = Int(candidate.documentID)
             local.insert(score: exactScore(forward, ordinal), documentID: Int64(ordinal))
         }
@@ -137,6 +143,8 @@ struct ExactSparseSearch {
             top.insert(score: hit.score, documentID: documentIDs[Int(hit.documentID)])
         }
     }
+
+    static let prefetchDistance = 4
 
     @inline(__always)
     private func exactScore(_ forward: ForwardIndex, _ ordinal: Int) -> Float {

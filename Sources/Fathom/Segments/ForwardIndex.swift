@@ -1,3 +1,5 @@
+import CFathomShims
+
 /// Documents' sparse vectors in compressed-sparse-row form, local ordinal
 /// order: one flat arena for all documents (measured 1.2× faster to score
 /// than an array per document).
@@ -24,6 +26,24 @@ struct ForwardIndex: Sendable {
         for offset in chunk.offsets.dropFirst() { offsets.append(base + offset) }
         terms.append(contentsOf: chunk.terms)
         values.append(contentsOf: chunk.values)
+    }
+
+    /// Starts loading every cache line of document `ordinal`'s postings:
+    /// documents scored in a batch are far apart in memory, and scoring one
+    /// waits on its cache misses.
+    @inline(__always)
+    func prefetch(_ ordinal: Int) {
+        let start = Int(offsets[ordinal]), end = Int(offsets[ordinal + 1])
+        terms.withUnsafeBufferPointer { terms in
+            values.withUnsafeBufferPointer { values in
+                var i = start
+                while i < end {
+                    fathom_prefetch(terms.baseAddress! + i)
+                    fathom_prefetch(values.baseAddress! + i)
+                    i += 16
+                }
+            }
+        }
     }
 
     func vector(at ordinal: Int) -> SparseVector {

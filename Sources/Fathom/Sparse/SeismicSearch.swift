@@ -146,7 +146,7 @@ struct SeismicSearch {
         let candidates = pool.sorted()
         // The full postings of a few candidates are far apart in memory:
         // load them all before scoring.
-        for candidate in candidates { prefetchAll(forward, Int(candidate.documentID)) }
+        for candidate in candidates { forward.prefetch(Int(candidate.documentID)) }
         denseQuery.withUnsafeBufferPointer { q in
             for candidate in candidates {
                 let ordinal = Int(candidate.documentID)
@@ -178,22 +178,6 @@ struct SeismicSearch {
         let start = Int(forward.offsets[ordinal])
         forward.terms.withUnsafeBufferPointer { fathom_prefetch($0.baseAddress! + start) }
         forward.values.withUnsafeBufferPointer { fathom_prefetch($0.baseAddress! + start) }
-    }
-
-    /// Starts loading every cache line of a document's full postings.
-    @inline(__always)
-    private func prefetchAll(_ forward: ForwardIndex, _ ordinal: Int) {
-        let start = Int(forward.offsets[ordinal]), end = Int(forward.offsets[ordinal + 1])
-        forward.terms.withUnsafeBufferPointer { terms in
-            forward.values.withUnsafeBufferPointer { values in
-                var i = start
-                while i < end {
-                    fathom_prefetch(terms.baseAddress! + i)
-                    fathom_prefetch(values.baseAddress! + i)
-                    i += 16
-                }
-            }
-        }
     }
 
     @inline(__always)
