@@ -42,7 +42,8 @@ struct FilterPlan {
             plan.estimatedMatches += selectivity * Double(segment.documentCount)
         }
         if snapshot.buffer.count > 0 {
-            let columns = try snapshot.buffer.metadata.metadataColumns()
+            let columns = try snapshot.buffer.metadata.metadataColumns(snapshot.record, documentCount: snapshot.buffer.count,
+                                                                        connection)
             let excluded = Self.excluded(admitted: columns.rows(matching: filter), deleted: nil,
                                          documentCount: snapshot.buffer.count)
             filtered.bufferExcluded = excluded

@@ -6,9 +6,9 @@ struct WriteBufferImage: Sendable {
     var documentIDs: [Int64] = []
     var forward = ForwardIndex()
     var dense: DenseMatrix?
-    /// The buffered documents' metadata, read with the buffer; its columns
-    /// are built when a filter first needs them.
-    var metadata = BufferMetadata(json: [])
+    /// The buffered documents' metadata, read and built into columns when a
+    /// filter first needs them (not on every snapshot: most queries have none).
+    var metadata = BufferMetadata()
 
     var count: Int { documentIDs.count }
 
@@ -20,20 +20,6 @@ struct WriteBufferImage: Sendable {
             image.forward.append(vectors.sparse)
             image.dense?.append(vectors.dense)
         }
-        let statement = try connection.statement(
-            """
-            SELECT d.metadata FROM write_buffer w JOIN documents d ON d.doc_id = w.doc_id
-            WHERE w.collection_id = ? ORDER BY w.doc_id
-            """)
-        defer { statement.reset() }
-        try statement.bind(1, record.id)
-        var json: [String?] = []
-        while try statement.step() { json.append(statement.text(0)) }
-        guard json.count == image.documentIDs.count else {
-            throw FathomError.corruption(what: "write buffer of '\(record.name)'",
-                                         detail: "\(image.documentIDs.count) buffered vectors for \(json.count) documents")
-        }
-        image.metadata = BufferMetadata(json: json)
         return image
     }
 
@@ -56,17 +42,33 @@ struct WriteBufferImage: Sendable {
     }
 }
 
-/// The write buffer's metadata columns, built on first use and shared by every
-/// query of the same buffer version.
+/// The write buffer's metadata columns, read and built on first use and
+/// shared by every query of the same buffer version. Reading lazily is
+/// consistent: a snapshot is cached by collection version and every write
+/// changes the version, so any transaction that holds this snapshot sees the
+/// same buffered documents.
 final class BufferMetadata: Sendable {
-    private let json: [String?]
     /// Guards the columns once built.
     private let columns = Mutex<MetadataColumns?>(nil)
 
-    init(json: [String?]) { self.json = json }
-
-    func metadataColumns() throws -> MetadataColumns {
+    /// The columns of the buffered documents, in document-id order (the
+    /// order of `WriteBufferImage.documentIDs`).
+    func metadataColumns(_ record: CollectionRecord, documentCount: Int,
+                         _ connection: SQLiteConnection) throws -> MetadataColumns {
         if let built = columns.withLock({ $0 }) { return built }
+        let statement = try connection.statement(
+            """
+            SELECT d.metadata FROM write_buffer w JOIN documents d ON d.doc_id = w.doc_id
+            WHERE w.collection_id = ? ORDER BY w.doc_id
+            """)
+        defer { statement.reset() }
+        try statement.bind(1, record.id)
+        var json: [String?] = []
+        while try statement.step() { json.append(statement.text(0)) }
+        guard json.count == documentCount else {
+            throw FathomError.corruption(what: "write buffer of '\(record.name)'",
+                                         detail: "\(documentCount) buffered vectors for \(json.count) documents")
+        }
         let built = try MetadataColumns(json: json)
         columns.withLock { $0 = built }
         return built

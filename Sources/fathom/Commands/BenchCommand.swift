@@ -55,9 +55,10 @@ struct BenchCommand: ParsableCommand {
         let records = try QueryFile.load(path: queries, for: collection, k: queryOptions.k, mode: queryOptions.mode, limit: limit)
         guard !records.isEmpty else { throw FathomError.invalidArgument(reason: "\(queries) holds no queries") }
         let groundTruth = try truth.map(GroundTruth.load(path:))
-        let prepared: [Query] = try records.map { record in
+        let filter = try queryOptions.parsedFilter()
+        let prepared: [Query] = records.map { record in
             var query = record.query
-            try queryOptions.apply(to: &query, defaults: collection.schema.index)
+            queryOptions.apply(to: &query, defaults: collection.schema.index, filter: filter)
             return query
         }
 

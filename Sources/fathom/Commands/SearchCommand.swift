@@ -50,10 +50,11 @@ struct SearchCommand: ParsableCommand {
                 throw FathomError.invalidArgument(reason: "no query with id '\(missing)' in \(queryFile)")
             }
         }
+        let filter = try queryOptions.parsedFilter()
         var output = BufferedOutput()
         for record in queries {
             var query = record.query
-            try queryOptions.apply(to: &query, defaults: collection.schema.index)
+            queryOptions.apply(to: &query, defaults: collection.schema.index, filter: filter)
             let result = try collection.searchExplained(query)
             if json {
                 output.line(JSONText.encode(SearchLine(query: record.id, hits: result.hits.map { .init(id: $0.id, score: $0.score) },

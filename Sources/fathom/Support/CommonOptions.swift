@@ -85,8 +85,13 @@ struct QueryOptions: ParsableArguments {
     /// Sets the options on `query`; the collection's default parameters are
     /// completed by `--query-cut` / `--heap-factor` (Seismic) and
     /// `--ef-search` / `--dense-codes` / `--rescore` (dense).
-    func apply(to query: inout Query, defaults: IndexParameters) throws {
-        if let filter { query.filter = try MetadataFilter(filter) }
+    /// `--filter`, parsed (once per command, not per query).
+    func parsedFilter() throws -> MetadataFilter? {
+        try filter.map(MetadataFilter.init)
+    }
+
+    func apply(to query: inout Query, defaults: IndexParameters, filter: MetadataFilter?) {
+        query.filter = filter
         query.k = k
         query.mode = mode
         query.exact = exact
