@@ -18,7 +18,7 @@ struct FathomCommand: ParsableCommand {
         version: "0.1.0 (SQLite \(Database.sqliteVersion))",
         subcommands: [
             CreateCommand.self, IngestCommand.self, SearchCommand.self, DeleteCommand.self,
-            StatsCommand.self, VerifyCommand.self, ExportCommand.self, BenchCommand.self,
+            CompactCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self, BenchCommand.self,
         ]
     )
 

@@ -56,6 +56,8 @@ public struct Collection: Sendable {
                 return try CollectionWriter.bufferedCount(record, connection)
             }
         }
+        // Replacements may have tombstoned sealed documents: a rewrite may be due.
+        database.compactionWorker?.notify()
         // The documents are committed (durable, searchable) at this point; a
         // failed seal does not undo that, so it is logged, not thrown, and the
         // next write tries again.
@@ -73,7 +75,7 @@ public struct Collection: Sendable {
     /// documents are gone from every search as soon as this returns.
     @discardableResult
     public func delete(ids: [String]) throws -> Int {
-        try withStorageErrors(path: database.path, "deleting from '\(name)'") {
+        let removed = try withStorageErrors(path: database.path, "deleting from '\(name)'") {
             try database.pool.write { connection in
                 let record = try CollectionRecord.load(named: name, connection)
                 let removed = try CollectionWriter.delete(externalIDs: ids, from: record, connection)
@@ -81,6 +83,8 @@ public struct Collection: Sendable {
                 return removed
             }
         }
+        if removed > 0 { database.compactionWorker?.notify() }
+        return removed
     }
 
     /// Seals the write buffer into an immutable segment now (it happens by
@@ -99,6 +103,7 @@ public struct Collection: Sendable {
             }
         }
         if sealed > 0 {
+            database.compactionWorker?.notify()
             database.logger.debug("sealed write buffer", metadata: ["collection": .string(name), "documents": .stringConvertible(sealed)])
         }
         return sealed

@@ -28,6 +28,9 @@ public final class Database: Sendable {
         public var busyTimeoutMilliseconds: Int32
         /// What a committed write survives.
         public var durability: Durability
+        /// The policy of the background compaction worker, or nil for none
+        /// (compact on demand with ``Collection/compact()``). Ignored when read-only.
+        public var compaction: CompactionPolicy?
 
         /// Creates options; the defaults open a database read-write, creating it when missing.
         ///
@@ -37,12 +40,14 @@ public final class Database: Sendable {
         ///   - readOnly: Open for reading only.
         ///   - busyTimeoutMilliseconds: How long a writer waits for another process's write lock.
         ///   - durability: What a committed write survives.
+        ///   - compaction: The background compaction policy; nil runs no worker.
         public init(create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000,
-                    durability: Durability = .full) {
+                    durability: Durability = .full, compaction: CompactionPolicy? = CompactionPolicy()) {
             self.create = create
             self.readOnly = readOnly
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.durability = durability
+            self.compaction = compaction
         }
     }
 
@@ -59,11 +64,17 @@ public final class Database: Sendable {
     /// The path of the database file, as given to ``init(path:options:)``.
     public let path: String
     let pool: ConnectionPool
-    let snapshots = SnapshotCache()
+    let snapshots: SnapshotCache
     let externalIDs = ExternalIDCache()
     let readerVocabularies = VocabularyCache()
     let writerVocabularies = VocabularyCache()
     let logger: Logger
+    /// The background compaction worker (nil: none, or read-only).
+    let compactionWorker: CompactionWorker?
+
+    var compactionContext: CompactionContext {
+        CompactionContext(path: path, pool: pool, snapshots: snapshots, logger: logger)
+    }
 
     /// Opens the database at `path`, creating and initialising it when allowed by `options`.
     ///
@@ -73,17 +84,22 @@ public final class Database: Sendable {
     ///   - path: The database file; its `-wal` and `-shm` files live next to it.
     ///   - options: How to open it.
     /// - Throws: ``FathomError/databaseNotFound(path:)``, ``FathomError/notAFathomDatabase(path:reason:)``,
-    ///   ``FathomError/newerFormat(path:found:supported:)``, or a storage error.
+    ///   ``FathomError/newerFormat(path:found:supported:)``, ``FathomError/invalidArgument(reason:)`` for an
+    ///   invalid compaction policy, or a storage error.
     public init(path: String, options: Options = Options()) throws {
+        try options.compaction?.validate()
         self.path = path
         var logger = Logger(label: "fathom")
         logger[metadataKey: "database"] = .string(path)
         self.logger = logger
         let exists = FileManager.default.fileExists(atPath: path)
         guard exists || (options.create && !options.readOnly) else { throw FathomError.databaseNotFound(path: path) }
-        self.pool = ConnectionPool(path: path, readOnly: options.readOnly,
-                                   busyTimeoutMilliseconds: options.busyTimeoutMilliseconds,
-                                   synchronous: options.durability == .full ? "FULL" : "NORMAL")
+        let pool = ConnectionPool(path: path, readOnly: options.readOnly,
+                                  busyTimeoutMilliseconds: options.busyTimeoutMilliseconds,
+                                  synchronous: options.durability == .full ? "FULL" : "NORMAL")
+        self.pool = pool
+        let snapshots = SnapshotCache()
+        self.snapshots = snapshots
         if !exists {
             // Pre-create the file owner-only: SQLite gives -wal and -shm the same mode.
             _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
@@ -95,6 +111,24 @@ public final class Database: Sendable {
                 try pool.withWriter { try DatabaseSchema.prepare($0, path: path, allowInitialize: !exists || options.create) }
             }
         }
+        if let policy = options.compaction, !options.readOnly {
+            compactionWorker = CompactionWorker(
+                context: CompactionContext(path: path, pool: pool, snapshots: snapshots, logger: logger), policy: policy)
+        } else {
+            compactionWorker = nil
+        }
+    }
+
+    deinit {
+        compactionWorker?.stop()
+    }
+
+    /// Stops the background compaction worker, if one runs; a compaction in
+    /// progress is abandoned safely (the collection stays as it was) and the
+    /// worker has stopped when this returns. It does not start again for this
+    /// `Database`; ``Collection/compact()`` still works.
+    public func stopBackgroundCompaction() {
+        compactionWorker?.stop()
     }
 
     /// The version of the SQLite library in use.

@@ -17,11 +17,18 @@ struct CollectionSnapshot: Sendable {
 /// of an unchanged collection reads one row (the version) before searching.
 /// Segments are immutable, so a cached `Segment` (and whatever it has decoded)
 /// is shared by every snapshot that lists it.
+///
+/// When a compaction retires segments, the cache drops them as soon as it
+/// loads the manifest of the newest version; a query still running on an
+/// older snapshot keeps its `Segment` objects (and their decoded parts)
+/// alive through that snapshot until it finishes, and reads anything not yet
+/// decoded in its own read transaction, where SQLite still shows the old rows.
 final class SnapshotCache: Sendable {
     /// Guards the latest snapshot per collection id.
     private let snapshots = Mutex<[Int64: CollectionSnapshot]>([:])
-    /// Guards the segment objects per segment id.
-    private let segments = Mutex<[Int64: Segment]>([:])
+    /// Guards the segment objects per collection id, with the newest
+    /// collection version whose manifest they reflect.
+    private let segments = Mutex<[Int64: (version: Int64, byID: [Int64: Segment])]>([:])
 
     /// The snapshot of `record`'s version; `record` must have been read in the
     /// current read transaction of `connection`.
@@ -67,14 +74,21 @@ final class SnapshotCache: Sendable {
             rows.append((statement.int64(0), statement.int(1), statement.int(2), format))
         }
         return segments.withLock { cache in
-            rows.map { id, documentCount, postingCount, format in
-                if let segment = cache[id] { return segment }
+            var entry = cache[record.id] ?? (version: record.version, byID: [:])
+            let live = rows.map { id, documentCount, postingCount, format in
+                if let segment = entry.byID[id] { return segment }
                 let segment = Segment(id: id, documentCount: documentCount, postingCount: postingCount,
                                       termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
                                       denseMetric: record.schema.dense?.metric ?? .dot, format: format)
-                cache[id] = segment
+                entry.byID[id] = segment
                 return segment
             }
+            if record.version >= entry.version {
+                // The newest manifest seen: keep exactly its segments.
+                entry = (record.version, Dictionary(uniqueKeysWithValues: live.map { ($0.id, $0) }))
+            }
+            cache[record.id] = entry
+            return live
         }
     }
 

@@ -99,60 +99,14 @@ enum CollectionWriter {
         }
         guard let first = documentIDs.first, let last = documentIDs.last else { return 0 }
 
-        let insertSegment = try connection.statement(
-            """
-            INSERT INTO segments(collection_id, state, format, doc_count, posting_count, first_doc_id, last_doc_id)
-            VALUES (?, 'live', ?, ?, ?, ?, ?)
-            """)
-        try insertSegment.bind(1, record.id)
-        try insertSegment.bind(2, SegmentFormat.exactOnly.rawValue)
-        try insertSegment.bind(3, documentIDs.count)
-        try insertSegment.bind(4, forward.postingCount)
-        try insertSegment.bind(5, first)
-        try insertSegment.bind(6, last)
-        try insertSegment.run()
-        let segmentID = connection.lastInsertRowID
-
-        var builder = SegmentBuilder(segmentID: segmentID, denseDimension: record.schema.dense?.dimension,
-                                     postingBlockSize: record.schema.index.postingBlockSize,
-                                     termLimit: record.termLimit,
-                                     seismic: record.schema.sparse != nil && record.schema.index.seismic.enabled
-                                         ? record.schema.index.seismic : nil)
-        if let schema = record.schema.dense, record.schema.index.denseGraph.enabled {
-            builder.denseGraph = (record.schema.index.denseGraph, schema.metric)
-        }
-        let output = try builder.build(documentIDs: documentIDs, forward: forward, dense: dense)
-        if output.format != SegmentFormat.exactOnly {
-            let setFormat = try connection.statement("UPDATE segments SET format = ? WHERE id = ?")
-            try setFormat.bind(1, output.format.rawValue)
-            try setFormat.bind(2, segmentID)
-            try setFormat.run()
-        }
-        let insertBlob = try connection.statement(
-            "INSERT INTO segment_blobs(segment_id, kind, key, payload) VALUES (?, ?, ?, ?)")
-        for blob in output.blobs {
-            try insertBlob.bind(1, segmentID)
-            try insertBlob.bind(2, Int64(blob.kind.rawValue))
-            try insertBlob.bind(3, blob.key)
-            try insertBlob.bind(4, blob.payload)
-            try insertBlob.run()
-        }
-        let insertBlock = try connection.statement(
-            "INSERT INTO posting_blocks(segment_id, term_id, block_no, payload) VALUES (?, ?, ?, ?)")
-        for block in output.postingBlocks {
-            try insertBlock.bind(1, segmentID)
-            try insertBlock.bind(2, Int64(block.term))
-            try insertBlock.bind(3, block.blockNumber)
-            try insertBlock.bind(4, block.payload)
-            try insertBlock.run()
-        }
-        let assign = try connection.statement("UPDATE documents SET segment_id = ?, ordinal = ? WHERE doc_id = ?")
-        for (ordinal, documentID) in documentIDs.enumerated() {
-            try assign.bind(1, segmentID)
-            try assign.bind(2, ordinal)
-            try assign.bind(3, documentID)
-            try assign.run()
-        }
+        let segmentID = try SegmentWriter.insertRow(
+            collection: record, state: "live", documentCount: documentIDs.count, postingCount: forward.postingCount,
+            firstDocumentID: first, lastDocumentID: last, connection)
+        let output = try SegmentWriter.builder(for: record, segmentID: segmentID)
+            .build(documentIDs: documentIDs, forward: forward, dense: dense)
+        try SegmentWriter.setFormat(output.format, segmentID: segmentID, connection)
+        try SegmentWriter.insert(SegmentWriter.rows(of: output)[...], segmentID: segmentID, connection)
+        try SegmentWriter.assign(documentIDs, to: segmentID, connection)
         let clear = try connection.statement("DELETE FROM write_buffer WHERE collection_id = ?")
         try clear.bind(1, record.id)
         try clear.run()

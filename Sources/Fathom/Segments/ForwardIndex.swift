@@ -21,6 +21,14 @@ struct ForwardIndex: Sendable {
         offsets.append(UInt32(terms.count))
     }
 
+    /// Appends document `ordinal` of `other` (a compaction moving documents).
+    mutating func append(_ other: ForwardIndex, ordinal: Int) {
+        let range = Int(other.offsets[ordinal])..<Int(other.offsets[ordinal + 1])
+        terms.append(contentsOf: other.terms[range])
+        values.append(contentsOf: other.values[range])
+        offsets.append(UInt32(terms.count))
+    }
+
     mutating func append(chunk: ForwardChunk) {
         let base = UInt32(terms.count)
         for offset in chunk.offsets.dropFirst() { offsets.append(base + offset) }

@@ -1,6 +1,5 @@
 /// Turns a run of documents (ascending internal ids) into the blobs of an
-/// immutable segment. Pure: it computes, the caller persists (in one
-/// transaction, see `SegmentWriter`).
+/// immutable segment. Pure: it computes, `SegmentWriter` persists.
 struct SegmentBuilder {
     /// Documents per forward-index chunk and per dense chunk. Chunks are the
     /// unit of checksumming and of loading.
@@ -32,6 +31,9 @@ struct SegmentBuilder {
     /// Build an HNSW graph over the dense vectors with these parameters, for
     /// this metric (nil: none).
     var denseGraph: (parameters: DenseGraphParameters, metric: DenseMetric)? = nil
+    /// Called between steps of a long build (each term, before the graph);
+    /// throwing abandons the build (a compaction being stopped).
+    var checkCancelled: (() throws -> Void)? = nil
 
     func build(documentIDs: [Int64], forward: ForwardIndex, dense: DenseMatrix?) throws -> Output {
         let n = documentIDs.count
@@ -53,6 +55,7 @@ struct SegmentBuilder {
                 let identity = BlobIdentity(.denseChunk, owner: segmentID, key: Int64(chunkNumber))
                 output.blobs.append((.denseChunk, Int64(chunkNumber), BlobEnvelope.seal(body, identity: identity)))
             }
+            try checkCancelled?()
             // Below the minimum a flat scan is as fast as a graph, and exact.
             if let denseGraph, dense.present.lazy.filter({ $0 }).count >= denseGraph.parameters.minimumSegmentDocuments {
                 let graph = try DenseGraph.build(vectors: dense, metric: denseGraph.metric, parameters: denseGraph.parameters)
@@ -90,6 +93,7 @@ struct SegmentBuilder {
         var directory: [(term: UInt32, entry: TermEntry)] = []
         directory.reserveCapacity(distinctTerms.count)
         for (s, term) in distinctTerms.enumerated() {
+            if s & 255 == 0 { try checkCancelled?() }
             let list = starts[s]..<starts[s + 1]
             if seismicBuilder != nil {
                 let seismicList = seismicBuilder!.build(term: term, ordinals: postingOrdinals[list], weights: postingWeights[list])

@@ -93,7 +93,7 @@ struct CreateCommand: ParsableCommand {
         if vocab { schema.sparse = .vocabulary }
         let existed = FileManager.default.fileExists(atPath: database)
         do {
-            let db = try Database(path: database)
+            let db = try Database(path: database, options: Database.Options(compaction: nil))
             try db.createCollection(collection, schema: schema)
         } catch {
             // A failed create leaves no empty database behind.

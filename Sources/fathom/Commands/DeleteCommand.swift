@@ -25,7 +25,7 @@ struct DeleteCommand: ParsableCommand {
     }
 
     func run() throws {
-        let db = try Database(path: database, options: Database.Options(create: false))
+        let db = try Database(path: database, options: Database.Options(create: false, compaction: nil))
         let removed = try db.collection(collection).delete(ids: ids)
         Output.line("deleted \(removed) of \(ids.count) documents")
     }

@@ -18,7 +18,7 @@ struct StatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let db = try Database(path: database, options: Database.Options(create: false, readOnly: false))
+        let db = try Database(path: database, options: Database.Options(create: false, readOnly: false, compaction: nil))
         let stats = try db.statistics()
         if json {
             Output.line(JSONText.encode(stats))

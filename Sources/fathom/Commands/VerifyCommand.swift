@@ -20,7 +20,7 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let db = try Database(path: database, options: Database.Options(create: false))
+        let db = try Database(path: database, options: Database.Options(create: false, compaction: nil))
         let report = try db.verify()
         if json {
             Output.line(JSONText.encode(report))

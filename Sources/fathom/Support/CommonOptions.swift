@@ -10,7 +10,7 @@ struct DatabaseOptions: ParsableArguments {
     var collection: String = "default"
 
     func open(readOnly: Bool = false) throws -> Database {
-        try Database(path: database, options: Database.Options(create: false, readOnly: readOnly))
+        try Database(path: database, options: Database.Options(create: false, readOnly: readOnly, compaction: nil))
     }
 }
 

@@ -27,11 +27,16 @@ struct ConcurrencyTests {
         func withLock<T>(_ body: (inout Shared) -> T) -> T { state.withLock { body(&$0) } }
     }
 
-    @Test("readers never fail and never see a document deleted before their search began")
-    func searchesDuringWrites() throws {
+    @Test("readers never fail and never see a document deleted before their search began (with and without background compaction)",
+          arguments: [false, true])
+    func searchesDuringWrites(backgroundCompaction: Bool) throws {
         let scratch = B.Scratch()
         let corpus = SyntheticCorpus(seed: 15_000, count: 900, sparseDimension: 300, denseDimension: 8)
-        let database = try scratch.open()
+        // Merge factor 2: every pair of same-tier segments is merged while the readers run.
+        let database = try scratch.open(Database.Options(
+            compaction: backgroundCompaction ? CompactionPolicy(mergeFactor: 2, checkIntervalSeconds: 0.05) : nil))
+        let deadline = Date().addingTimeInterval(60)
+        @Sendable func compactionsDone() -> Int { database.compactionWorker?.statistics.compactions ?? 0 }
         let collection = try database.createCollection(schema: B.schema(corpus, metric: .cosine, sealThreshold: 60, postingBlockSize: 8))
         let initial = Array(corpus.documents.prefix(300))
         try collection.upsert(initial)
@@ -87,7 +92,8 @@ struct ConcurrencyTests {
                 var performed = 0
                 while true {
                     let (deletedBefore, done) = shared.withLock { ($0.deleted, $0.writerDone) }
-                    if done && performed >= 20 { break }
+                    // With a worker, keep searching until it has published at least one merge.
+                    if done && performed >= 20 && (!backgroundCompaction || compactionsDone() >= 1 || Date() > deadline) { break }
                     var query = queries.randomElement(using: &generator)!
                     query.k = [5, 50, 400][performed % 3]
                     query.mode = [.sparse, .dense, .hybrid][(performed / 3) % 3]
@@ -118,6 +124,12 @@ struct ConcurrencyTests {
         let failureCount = final.failures.count
         #expect(failureCount == 0, "failures: \(final.failures.prefix(5))")
         #expect(final.searches >= readers * 20)
+        if backgroundCompaction {
+            #expect(compactionsDone() >= 1, "the worker should have merged segments while the readers searched")
+            #expect(database.compactionWorker?.statistics.failures == 0,
+                    "\(String(describing: database.compactionWorker?.statistics.lastError))")
+            database.stopBackgroundCompaction()
+        }
         #expect(try collection.count() == final.live.count)
         // The end state is exact.
         var model = B.Model()

@@ -14,7 +14,8 @@ struct DurabilityTests {
     /// Reopens `path` and checks that it holds exactly the model's documents.
     static func expectContents(of path: String, collection name: String = "default", _ model: B.Model,
                                deleted: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let database = try Database(path: path)
+        // No background compaction: callers check the segment layout afterwards.
+        let database = try Database(path: path, options: Database.Options(compaction: nil))
         let collection = try database.collection(name)
         #expect(try collection.count() == model.count, sourceLocation: sourceLocation)
         var differing: [String] = []
@@ -71,7 +72,7 @@ struct DurabilityTests {
         var generator = SeededGenerator(seed: 33)
         for round in 0..<4 {
             do {
-                let database = try scratch.open()
+                let database = try scratch.open(Database.Options(compaction: nil))
                 let collection = round == 0 ? try database.createCollection(schema: schema) : try database.collection()
                 try B.upsert(Array(all[(round * 50)..<(round * 50 + 50)]), into: collection, model: &model, batchSize: 15)
                 // Replace a few live documents (sealed or buffered) with new content.
@@ -91,7 +92,7 @@ struct DurabilityTests {
             }
             try Self.expectContents(of: scratch.path, model, deleted: deleted)
         }
-        let layout = try B.layout(try scratch.open().collection())
+        let layout = try B.layout(try scratch.open(Database.Options(compaction: nil)).collection())
         #expect(layout.segments >= 3, "the test should span several segments")
         #expect(layout.buffered > 0, "the test should leave documents in the write buffer")
         #expect(layout.deletedInSegments > 0, "the test should tombstone sealed documents")

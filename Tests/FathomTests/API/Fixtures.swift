@@ -20,7 +20,10 @@ enum Behaviour {
             path = directory.path(name)
         }
 
-        func open(_ options: Database.Options = .init()) throws -> Database {
+        /// Opens the file; by default without a background compaction worker,
+        /// so that the segment layout a test builds stays as built (tests of
+        /// the worker pass a policy).
+        func open(_ options: Database.Options = .init(compaction: nil)) throws -> Database {
             try Database(path: path, options: options)
         }
 
