@@ -40,6 +40,7 @@ struct DatabaseVerifier {
             problem("foreign key violation in table \(foreignKeys.text(0) ?? "?") row \(foreignKeys.int64(1))")
         }
         foreignKeys.reset()
+        report.retiredSegments = Int(try connection.scalarInt("SELECT count(*) FROM segments WHERE state = 'retired'") ?? 0)
 
         for record in try CollectionRecord.loadAll(connection) {
             report.collectionsChecked += 1

@@ -13,6 +13,10 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var blobsChecked: Int
     /// Document rows checked: those in live segments, plus the documents still in write buffers.
     public var documentsChecked: Int
+    /// Segments in no manifest (state `retired`): replaced by a compaction, or written by one that
+    /// has not published or was interrupted. Not a problem: readers never see them, and the next
+    /// compaction removes them.
+    public var retiredSegments: Int = 0
 
     /// Whether no problem was found.
     public var isHealthy: Bool { problems.isEmpty }

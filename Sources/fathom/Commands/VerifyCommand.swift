@@ -27,7 +27,9 @@ struct VerifyCommand: ParsableCommand {
         } else if report.isHealthy {
             Output.line("ok: \(Plural.count(report.collectionsChecked, "collection")), "
                 + "\(Plural.count(report.segmentsChecked, "segment")), \(Plural.count(report.blobsChecked, "blob")), "
-                + "\(Plural.count(report.documentsChecked, "document")) checked; SQLite integrity \(report.sqliteIntegrity)")
+                + "\(Plural.count(report.documentsChecked, "document")) checked; SQLite integrity \(report.sqliteIntegrity)"
+                + (report.retiredSegments > 0
+                    ? "; \(Plural.count(report.retiredSegments, "retired segment")) awaiting removal by the next compaction" : ""))
         } else {
             for problem in report.problems { Output.line("problem: \(problem)") }
         }

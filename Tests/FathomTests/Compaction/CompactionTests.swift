@@ -175,8 +175,10 @@ struct CompactionTests {
         }
         #expect(try Self.retiredSegments(database) == 1)
         try Self.expectMatchesModel(collection, model)   // verify does not mind garbage it does not read
+        #expect(try database.verify().retiredSegments == 1)
         #expect(try collection.compact(policy: CompactionPolicy(mergeFactor: 64, deletedFraction: 1)).isEmpty)
         #expect(try Self.retiredSegments(database) == 0)
+        #expect(try database.verify().retiredSegments == 0)
         let blobs = try database.pool.read {
             try $0.scalarInt("SELECT count(*) FROM segment_blobs WHERE segment_id NOT IN (SELECT id FROM segments)")
         }
