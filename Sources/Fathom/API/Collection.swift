@@ -44,8 +44,10 @@ public struct Collection: Sendable {
         try write(prepared)
     }
 
-    /// Writes validated documents in one transaction, then seals if the buffer is full.
-    func write(_ prepared: [PreparedDocument]) throws {
+    /// Writes validated documents in one transaction, calls `committed` once it
+    /// has committed, then seals if the buffer is full (so that an ingest's
+    /// acknowledgement is not held back by the seal).
+    func write(_ prepared: [PreparedDocument], committed: () -> Void = {}) throws {
         guard !prepared.isEmpty else { return }
         let database = self.database
         let buffered = try withStorageErrors(path: database.path, "writing \(prepared.count) documents to '\(name)'") {
@@ -56,6 +58,7 @@ public struct Collection: Sendable {
                 return try CollectionWriter.bufferedCount(record, connection)
             }
         }
+        committed()
         // Replacements may have tombstoned sealed documents: a rewrite may be due.
         database.compactionWorker?.notify()
         // The documents are committed (durable, searchable) at this point; a

@@ -16,7 +16,10 @@ public struct CompactionReport: Sendable, Equatable, Codable {
     public var deletedDuringCompaction: Int
     /// Wall time from the first read to the removal of the merged segments, in seconds.
     public var elapsedSeconds: Double
-    /// Of which the final transaction that made the result visible, in seconds:
-    /// the only time writers wait for a compaction.
+    /// Of which the transaction that made the result visible, in seconds.
     public var publishSeconds: Double
+    /// The longest of its write transactions (writing the new segment's
+    /// rows, publishing, removing the merged segments), in seconds: the most
+    /// a writer waited for this compaction at any one time.
+    public var longestWriteSeconds: Double
 }

@@ -44,6 +44,8 @@ struct CompactionContext: Sendable {
 struct Compactor {
     let context: CompactionContext
     let cancellation: CompactionCancellation
+    /// The longest write transaction of the current run (what a writer may wait).
+    private let longestWrite = LongestDuration()
     /// Bytes of rows per write transaction in phase 3.
     var bytesPerWriteTransaction = 8 << 20
     /// Test seam: runs after phase 3, before the publish.
@@ -70,7 +72,9 @@ struct Compactor {
         let started = DispatchTime.now().uptimeNanoseconds
         func elapsed(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var report = CompactionReport(collection: name, mergedSegments: [], publishedSegment: nil, documents: 0,
-                                      droppedDocuments: 0, deletedDuringCompaction: 0, elapsedSeconds: 0, publishSeconds: 0)
+                                      droppedDocuments: 0, deletedDuringCompaction: 0, elapsedSeconds: 0, publishSeconds: 0,
+                                      longestWriteSeconds: 0)
+        longestWrite.reset()
         try cancellation.check()
         guard let input = try read(collection: name, segments: selection) else { return report }
         report.mergedSegments = input.inputs
@@ -80,7 +84,7 @@ struct Compactor {
 
         var segmentID: Int64?
         if let first = input.documentIDs.first, let last = input.documentIDs.last {
-            let id = try context.pool.write { connection in
+            let id = try write { connection in
                 try SegmentWriter.insertRow(collection: input.record, state: "retired",
                                             documentCount: input.documentIDs.count,
                                             postingCount: input.forward.postingCount,
@@ -92,7 +96,8 @@ struct Compactor {
                 builder.checkCancelled = { [cancellation] in try cancellation.check() }
                 let output = try builder.build(documentIDs: input.documentIDs, forward: input.forward, dense: input.dense)
                 try cancellation.check()
-                try write(SegmentWriter.rows(of: output), format: output.format, segmentID: id)
+                try writeRows(SegmentWriter.rows(of: output), format: output.format, segmentID: id)
+                Failpoint.compactionBeforePublish.hit()
                 try beforePublish?()
             } catch {
                 // Leave nothing behind when possible; otherwise the next run removes it.
@@ -109,9 +114,11 @@ struct Compactor {
             throw error
         }
         report.publishSeconds = elapsed(since: publishStarted)
+        Failpoint.compactionAfterPublish.hit()
         report.publishedSegment = segmentID
         try removeRetiredSegments()
         report.elapsedSeconds = elapsed(since: started)
+        report.longestWriteSeconds = longestWrite.seconds
         context.logger.debug("compacted segments", metadata: [
             "collection": .string(name), "inputs": .string("\(input.inputs)"),
             "published": .string(segmentID.map(String.init) ?? "none"),
@@ -179,7 +186,7 @@ struct Compactor {
     }
 
     /// Phase 3: the new segment's rows, in short transactions.
-    private func write(_ rows: [SegmentWriter.Row], format: SegmentFormat, segmentID: Int64) throws {
+    private func writeRows(_ rows: [SegmentWriter.Row], format: SegmentFormat, segmentID: Int64) throws {
         var start = 0
         while start < rows.count {
             try cancellation.check()
@@ -188,18 +195,18 @@ struct Compactor {
                 bytes += rows[end].byteCount
                 end += 1
             }
-            try context.pool.write { connection in
+            try write { connection in
                 try SegmentWriter.insert(rows[start..<end], segmentID: segmentID, connection)
             }
             start = end
         }
-        try context.pool.write { try SegmentWriter.setFormat(format, segmentID: segmentID, $0) }
+        try write { try SegmentWriter.setFormat(format, segmentID: segmentID, $0) }
     }
 
     /// Phase 4: makes the merge visible in one transaction; returns how many
     /// merged documents were deleted or replaced since phase 1.
     private func publish(_ input: MergeInput, segmentID: Int64?) throws -> Int {
-        try context.pool.write { connection -> Int in
+        try write { connection -> Int in
             let record = try CollectionRecord.load(named: input.record.name, connection)
             guard record.id == input.record.id else {
                 throw FathomError.invalidArgument(reason: "collection '\(input.record.name)' was replaced during compaction")
@@ -273,9 +280,19 @@ struct Compactor {
         }
     }
 
+    /// A write transaction, timed into `longestWrite`.
+    private func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            longestWrite.record(seconds)
+        }
+        return try context.pool.write(body)
+    }
+
     /// Phase 5 (and the cleanup of interrupted runs): deletes every segment not
-    /// in a manifest, one transaction per segment, then returns free pages to
-    /// the file system and checkpoints the log. The caller holds the lock.
+    /// in a manifest, in short transactions, then returns free pages to the
+    /// file system and checkpoints the log. The caller holds the lock.
     func removeRetiredSegments() throws {
         let retired = try context.pool.read { connection -> [Int64] in
             let statement = try connection.statement("SELECT id FROM segments WHERE state = 'retired' ORDER BY id")
@@ -286,17 +303,45 @@ struct Compactor {
         }
         guard !retired.isEmpty else { return }
         for id in retired {
-            try context.pool.write { connection in
-                // Blobs, posting blocks and tombstones go with it (ON DELETE CASCADE).
+            // Rows first, a bounded number per transaction: a large segment's
+            // blobs would otherwise hold writers for as long as they take to free.
+            for (table, rowsPerTransaction) in [("segment_blobs", 256), ("posting_blocks", 4_096)] {
+                while try write({ connection -> Int in
+                    let delete = try connection.statement(
+                        "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE segment_id = ? LIMIT \(rowsPerTransaction))")
+                    try delete.bind(1, id)
+                    try delete.run()
+                    return connection.changes
+                }) > 0 {
+                    Failpoint.compactionMidRemoval.hit()
+                }
+            }
+            try write { connection in
+                // Its tombstones go with it (ON DELETE CASCADE).
                 let delete = try connection.statement("DELETE FROM segments WHERE id = ? AND state = 'retired'")
                 try delete.bind(1, id)
                 try delete.run()
             }
         }
-        try context.pool.withWriter { connection in
-            try CollectionWriter.releaseFreePages(connection)
-            // Best effort: a long reader can keep the log from being reset.
-            try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        }
+        // Hand the freed pages back to the file system, 8 MiB per transaction.
+        while try write({ connection -> Bool in
+            let free = try connection.scalarInt("PRAGMA freelist_count") ?? 0
+            let pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4_096
+            guard free * pageSize > 4 << 20 else { return false }
+            try connection.execute("PRAGMA incremental_vacuum(\((8 << 20) / pageSize))")
+            return true
+        }) {}
+        // Best effort: a long reader can keep the log from being reset.
+        try context.pool.withWriter { try? $0.execute("PRAGMA wal_checkpoint(PASSIVE)") }
     }
+}
+
+/// The longest of a series of durations, in seconds.
+final class LongestDuration: Sendable {
+    /// Guards the longest duration recorded since the last reset.
+    private let longest = Mutex<Double>(0)
+
+    func reset() { longest.withLock { $0 = 0 } }
+    func record(_ seconds: Double) { longest.withLock { $0 = max($0, seconds) } }
+    var seconds: Double { longest.withLock { $0 } }
 }

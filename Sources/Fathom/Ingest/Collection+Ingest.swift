@@ -33,12 +33,14 @@ extension Collection {
 
         func commit() throws {
             guard !batch.isEmpty else { return }
-            try write(batch)
-            report.documentsCommitted += batch.count
+            // Progress is reported as soon as the batch commits, before a seal it may trigger.
+            try write(batch) {
+                report.documentsCommitted += batch.count
+                progress(IngestProgress(documentsCommitted: report.documentsCommitted, linesRead: report.linesRead,
+                                        rejected: report.rejectedCount, bytesRead: reader.bytesRead,
+                                        totalBytes: reader.totalBytes, elapsedSeconds: elapsed()))
+            }
             batch.removeAll(keepingCapacity: true)
-            progress(IngestProgress(documentsCommitted: report.documentsCommitted, linesRead: report.linesRead,
-                                    rejected: report.rejectedCount, bytesRead: reader.bytesRead,
-                                    totalBytes: reader.totalBytes, elapsedSeconds: elapsed()))
         }
 
         // Lines are read a batch at a time and decoded in parallel; results are

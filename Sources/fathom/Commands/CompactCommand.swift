@@ -52,7 +52,7 @@ struct CompactCommand: ParsableCommand {
             let target = report.publishedSegment.map { "segment \($0)" } ?? "nothing (every document was deleted)"
             Output.line("published \(target) replacing \(Plural.count(report.mergedSegments.count, "segment")) of '\(collection.name)': "
                 + "\(Plural.count(report.documents, "document")) kept, \(report.droppedDocuments) deleted dropped"
-                + String(format: " (%.2f s, publish %.3f s)", report.elapsedSeconds, report.publishSeconds))
+                + String(format: " (%.2f s; longest write transaction %.3f s)", report.elapsedSeconds, report.longestWriteSeconds))
         }
         if !json, reports.allSatisfy({ $0.mergedSegments.isEmpty }) {
             Output.line("nothing to compact in '\(collection.name)'")
