@@ -26,6 +26,11 @@ struct FathomCommand: ParsableCommand {
     /// error: one line on stderr (the parser's default adds usage and help
     /// lines), with the parser's exit code; help and version go to stdout.
     static func main() {
+        // A write past the file-size limit (RLIMIT_FSIZE, `ulimit -f`) raises
+        // SIGXFSZ, whose default action kills the process mid-transaction with
+        // no message. Ignored, the write fails with EFBIG instead: SQLite rolls
+        // the transaction back and the command reports a storage error.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

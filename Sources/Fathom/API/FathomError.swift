@@ -81,7 +81,7 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
         case .busy(let context):
             return "database is busy (another writer holds the lock) while \(context)"
         case .readOnly(let path):
-            return "\(path) is open read-only: writes are refused"
+            return "\(path) is read-only (opened read-only, or the file is not writable by this user): writes are refused"
         case .corruption(let what, let detail):
             return "corruption detected in \(what): \(detail)"
         case .collectionNotFound(let name):

@@ -22,6 +22,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
     case object([String: JSONValue])
 
     /// Decodes any JSON value.
+    ///
+    /// A number a double cannot hold (`1e-400`, `1e999`) is an error at its own
+    /// path, not "expected an object", and so is any error inside an array.
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -32,10 +35,25 @@ public enum JSONValue: Sendable, Hashable, Codable {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            // A type mismatch at this value's own path means "not this kind";
+            // any other error comes from inside it and is the one to report.
+            func isNotThisKind(_ error: Error) -> Bool {
+                guard case DecodingError.typeMismatch(_, let context) = error else { return false }
+                return context.codingPath.count == decoder.codingPath.count
+            }
+            do {
+                self = .array(try container.decode([JSONValue].self))
+                return
+            } catch where isNotThisKind(error) {}
+            do {
+                self = .object(try container.decode([String: JSONValue].self))
+                return
+            } catch where isNotThisKind(error) {}
+            // Not null, a bool, a string, an array or an object: a number Foundation could not convert.
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "is not a number a 64-bit float can hold",
+                                                    underlyingError: UnrepresentableNumber()))
         }
     }
 

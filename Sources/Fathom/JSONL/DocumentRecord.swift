@@ -66,9 +66,9 @@ struct DocumentRecord: Decodable, Equatable {
                                       ?? { throw DecodingError.keyNotFound(IndexedKeys.values, .init(
                                           codingPath: indexed.codingPath, debugDescription: "missing")) }())
             } else {
-                sparse = .terms(try container.decode([String: Float].self, forKey: .sparse))
+                sparse = .terms(try container.decodeTermWeightsIfPresent(forKey: .sparse) ?? [:])
             }
-        } else if let terms = try container.decodeIfPresent([String: Float].self, forKey: .vector) {
+        } else if let terms = try container.decodeTermWeightsIfPresent(forKey: .vector) {
             sparse = .terms(terms)
         }
     }
@@ -97,36 +97,88 @@ private struct ArrayIndexKey: CodingKey {
     init?(stringValue: String) { nil }
 }
 
+/// Marks a number Foundation parsed but could not convert even to a 64-bit
+/// float (`1e-400`), or malformed in a way its lazy number scanner lets through
+/// to conversion (`1..2`): the message then comes from `JSONSyntax` when the
+/// line has a syntax error, and names the field otherwise.
+struct UnrepresentableNumber: Error {}
+
+private struct NameKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Foundation reports a number that does not fit the requested type as "not
+/// valid JSON", without a position (an internal error that is not a
+/// `DecodingError` until it reaches the top). These find the element and name it.
 extension KeyedDecodingContainer {
-    /// `[Float]`, parsed as floats (exact); when that fails because a number
-    /// does not fit a float (Foundation then reports no position), the element
-    /// is found and named: `dense[1]: 1e+39 is outside the range of a 32-bit float`.
+    /// `[Float]`, parsed as floats (exact); a number that does not fit a float is
+    /// named: `dense[1]: 1e+39 is outside the range of a 32-bit float`.
     fileprivate func decodeFloatsIfPresent(forKey key: Key) throws -> [Float]? {
         do {
             return try decodeIfPresent([Float].self, forKey: key)
+        } catch let error as DecodingError {
+            throw error   // a wrong type: Foundation names the element itself
         } catch {
-            // Foundation throws an internal error here that it reports, at the
-            // top, as "not valid JSON" without a position.
-            guard let doubles = try? decodeIfPresent([Double].self, forKey: key),
-                  let bad = doubles.firstIndex(where: { !Float($0).isFinite })
-            else { throw error }
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: codingPath + [key, ArrayIndexKey(intValue: bad)],
-                debugDescription: "\(doubles[bad]) is outside the range of a 32-bit float"))
+            guard var elements = try? nestedUnkeyedContainer(forKey: key) else { throw error }
+            while !elements.isAtEnd {
+                let index = elements.currentIndex
+                // A failed decode does not move the container on, so the same element can be read again.
+                if (try? elements.decode(Float.self)) != nil { continue }
+                throw Self.outOfFloatRange(try? elements.decode(Double.self),
+                                           at: codingPath + [key, ArrayIndexKey(intValue: index)])
+            }
+            throw error
         }
+    }
+
+    /// `[String: Float]` (string terms), naming the term whose weight does not fit a float.
+    fileprivate func decodeTermWeightsIfPresent(forKey key: Key) throws -> [String: Float]? {
+        do {
+            return try decodeIfPresent([String: Float].self, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            guard let terms = try? nestedContainer(keyedBy: NameKey.self, forKey: key) else { throw error }
+            for term in terms.allKeys.sorted(by: { $0.stringValue < $1.stringValue })
+            where (try? terms.decode(Float.self, forKey: term)) == nil {
+                throw Self.outOfFloatRange(try? terms.decode(Double.self, forKey: term), at: codingPath + [key, term])
+            }
+            throw error
+        }
+    }
+
+    private static func outOfFloatRange(_ value: Double?, at path: [CodingKey]) -> DecodingError {
+        guard let value else {
+            return DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "is not a number a 64-bit float can hold",
+                                                     underlyingError: UnrepresentableNumber()))
+        }
+        return DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(value) is outside the range of a 32-bit float"))
     }
 
     /// `[Int64]`, naming the element that is not an integer.
     fileprivate func decodeIntegers(forKey key: Key) throws -> [Int64] {
         do {
             return try decode([Int64].self, forKey: key)
+        } catch let error as DecodingError {
+            throw error
         } catch {
-            guard let doubles = try? decode([Double].self, forKey: key),
-                  let bad = doubles.firstIndex(where: { $0.rounded() != $0 || abs($0) > 9.2e18 })
-            else { throw error }
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: codingPath + [key, ArrayIndexKey(intValue: bad)],
-                debugDescription: "\(doubles[bad]) is not an integer"))
+            guard var elements = try? nestedUnkeyedContainer(forKey: key) else { throw error }
+            while !elements.isAtEnd {
+                let index = elements.currentIndex
+                if (try? elements.decode(Int64.self)) != nil { continue }
+                let path = codingPath + [key, ArrayIndexKey(intValue: index)]
+                guard let value = try? elements.decode(Double.self) else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "is not a number a 64-bit float can hold",
+                                                            underlyingError: UnrepresentableNumber()))
+                }
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: path,
+                    debugDescription: value.rounded() == value ? "\(value) is outside the range of a 64-bit integer" : "\(value) is not an integer"))
+            }
+            throw error
         }
     }
 }
@@ -149,13 +201,16 @@ enum DocumentRecordDecoder {
         do {
             return try JSONDecoder().decode(T.self, from: line)
         } catch let error as DecodingError {
-            throw describe(error)
+            throw describe(error, line: line)
         } catch {
-            throw ValidationFailure(field: "", reason: "invalid JSON: \(error)")
+            throw JSONSyntax.firstError(in: line).map { ValidationFailure(field: "", reason: $0.message) }
+                ?? ValidationFailure(field: "", reason: "invalid JSON: \(error)")
         }
     }
 
-    static func describe(_ error: DecodingError) -> ValidationFailure {
+    /// `line` is the input that failed: Foundation reports malformed JSON
+    /// without a position, so it is scanned again to say where (`JSONSyntax`).
+    static func describe(_ error: DecodingError, line: Data) -> ValidationFailure {
         func path(_ codingPath: [CodingKey]) -> String {
             var text = ""
             for key in codingPath {
@@ -180,7 +235,11 @@ enum DocumentRecordDecoder {
         case .keyNotFound(let key, let context):
             return ValidationFailure(field: path(context.codingPath + [key]), reason: "missing")
         case .dataCorrupted(let context):
+            if context.underlyingError is UnrepresentableNumber, let syntax = JSONSyntax.firstError(in: line) {
+                return ValidationFailure(field: "", reason: syntax.message)
+            }
             if context.codingPath.isEmpty {
+                if let syntax = JSONSyntax.firstError(in: line) { return ValidationFailure(field: "", reason: syntax.message) }
                 return ValidationFailure(field: "", reason: "invalid JSON: \(underlying(context))")
             }
             return ValidationFailure(field: path(context.codingPath), reason: context.debugDescription)

@@ -1,4 +1,9 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A failed SQLite call: the result code (extended), SQLite's message and the
 /// statement or step that failed. Mapped to ``FathomError`` at the API edge.
@@ -6,6 +11,11 @@ struct SQLiteError: Error, CustomStringConvertible {
     var code: Int32
     var message: String
     var sql: String
+    /// The `errno` of the failed system call behind an I/O error
+    /// (`sqlite3_system_errno`; 0 when unknown). SQLite reports a write past
+    /// the file-size limit (EFBIG) and a failing disk (EIO) alike as
+    /// SQLITE_IOERR_WRITE: only the errno tells the user which.
+    var systemErrno: Int32 = 0
 
     var primaryCode: Int32 { code & 0xFF }
     var description: String { "SQLite error \(code): \(message) [\(sql)]" }
@@ -58,7 +68,19 @@ final class SQLiteConnection: @unchecked Sendable {
     var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     func error(_ code: Int32, _ sql: String) -> SQLiteError {
-        SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        // Read before anything else can overwrite it. SQLite records the errno
+        // (`sqlite3_system_errno`) only for errors raised while a statement
+        // runs, not for a failed COMMIT (measured: 0 after an EFBIG there); the
+        // thread's errno then still holds the failed write's, which is what
+        // SQLite's own `unixGetLastError` would report.
+        let threadErrno = errno
+        var systemErrno: Int32 = 0
+        if [SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN].contains(code & 0xFF) {
+            let recorded = sqlite3_system_errno(handle)
+            systemErrno = recorded != 0 ? recorded : threadErrno
+        }
+        return SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql,
+                           systemErrno: systemErrno)
     }
 
     /// Runs one or more statements that return no rows.
