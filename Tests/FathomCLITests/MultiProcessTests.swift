@@ -50,8 +50,8 @@ struct MultiProcessTests {
 }
 
 /// Readers in threads of this process and in another process, while other
-/// processes delete documents and compact: results are always consistent.
-@Suite("fathom: searches while other processes delete and compact")
+/// processes delete, ingest and compact: results are always consistent.
+@Suite("fathom: searches while other processes delete, ingest and compact")
 struct CompactionMultiProcessTests {
     /// What the writer side has acknowledged, shared with the readers.
     final class Ledger: @unchecked Sendable {
@@ -69,7 +69,7 @@ struct CompactionMultiProcessTests {
         var result: (failures: [String], compactions: Int, deleted: Int) { lock.withLock { (failures, compactions, deleted.count) } }
     }
 
-    @Test("never an error and never a document whose delete was acknowledged before the search began")
+    @Test("never an error and never a document whose delete was acknowledged before the search began, while ingest and compaction run in other processes")
     func searchesDuringDeletesAndCompaction() throws {
         let directory = TemporaryDirectory("fathom-compaction-multiprocess")
         let database = directory.path("shared.fathom")
@@ -83,7 +83,13 @@ struct CompactionMultiProcessTests {
         #expect(ids.count == 800)
         let ledger = Ledger()
 
-        // The writer side: other processes delete 40 documents, then compact (policy or full), in turn.
+        // Documents 400..<480 are re-ingested (replaced by themselves) while each compaction runs.
+        let lines = try String(contentsOfFile: corpus, encoding: .utf8).split(separator: "\n")
+        let replacements = directory.path("replacements.jsonl")
+        try Files.write(lines[400..<480].joined(separator: "\n") + "\n", to: replacements)
+
+        // The writer side: other processes delete 40 documents, then compact (policy or full)
+        // while yet another one ingests, in turn.
         let writer = Thread {
             defer { ledger.finish() }
             for round in 0..<6 {
@@ -92,8 +98,18 @@ struct CompactionMultiProcessTests {
                     let delete = try CLI.run(["delete", database] + victims)
                     guard delete.succeeded else { return ledger.fail("delete: \(delete)") }
                     ledger.acknowledgeDeleted(victims)
+                    let ingest = Process()
+                    ingest.executableURL = CLI.executable
+                    ingest.arguments = ["ingest", database, replacements, "--batch", "20"]
+                    ingest.standardOutput = FileHandle.nullDevice
+                    let ingestErrors = Pipe()
+                    ingest.standardError = ingestErrors
+                    try ingest.run()
                     let compact = try CLI.run(["compact", database] + (round % 2 == 0 ? ["--policy", "--merge-factor", "2"] : []))
+                    let ingestMessages = String(decoding: ingestErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    ingest.waitUntilExit()
                     guard compact.succeeded else { return ledger.fail("compact: \(compact)") }
+                    guard ingest.terminationStatus == 0 else { return ledger.fail("ingest during compact: \(ingestMessages)") }
                     if compact.stdout.contains("published") { ledger.compacted() }
                 } catch {
                     ledger.fail("writer: \(error)")
