@@ -45,4 +45,26 @@ struct FusionAndQrelsCommandTests {
             CLI.expectOneLineError(try CLI.run(base + bad), bad.joined(separator: " "))
         }
     }
+
+    @Test("--prf runs two rounds: --explain shows both; bench measures it; bad feedback options are one-line errors")
+    func feedbackOptions() throws {
+        let sample = try SampleDatabase.ready()
+        let base = ["search", sample.database, "--query-file", SampleDatabase.queries, "--limit", "3", "--explain", "--json",
+                    "--mode", "hybrid"]
+        let lines = try SearchCommandTests.parseLines(try CLI.succeed(base + ["--prf"]), explain: true)
+        for line in lines {
+            let paths = (line.plan?["paths"] as? [String]) ?? []
+            #expect(paths.contains { $0.hasPrefix("round 1 ") } && paths.contains { $0.hasPrefix("feedback: both, m 3") }
+                    && paths.last == "round 2 fusion: convex(alpha 0.5, z-score)", "\(paths)")
+        }
+        let none = try SearchCommandTests.parseLines(try CLI.succeed(base + ["--prf-interpolation", "none"]), explain: true)
+        #expect(none.allSatisfy { ($0.plan?["paths"] as? [String])?.last == "round 2 final: dense round 2 (no interpolation after feedback)" })
+        let report = try JSON.object(try CLI.succeed(["bench", sample.database, "--queries", SampleDatabase.queries, "--qrels",
+                                                      Self.qrels, "--warmup", "0", "--json", "--mode", "hybrid",
+                                                      "--prf-docs", "5", "--prf-terms", "10"]).stdout)
+        #expect((JSON.double(report["ndcg_at_10"]) ?? 0) > 0)
+        for bad in [["--prf-docs", "0"], ["--prf-query-weight", "2"], ["--prf-interpolation", "sideways"], ["--prf-terms", "-3"]] {
+            CLI.expectOneLineError(try CLI.run(base + bad), bad.joined(separator: " "))
+        }
+    }
 }

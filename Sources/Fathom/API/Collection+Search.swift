@@ -32,6 +32,7 @@ extension Collection {
         }
         if let seismic = query.seismic { try seismic.validate() }
         if let dense = query.denseParameters { try dense.validate() }
+        try query.feedback?.validate()
         guard query.sparse == nil || query.sparseTerms == nil else {
             throw FathomError.invalidQuery(reason: "give sparse (term ids) or sparseTerms (strings), not both")
         }
@@ -64,45 +65,95 @@ extension Collection {
                     denseDocumentsScored: 0, elapsedMilliseconds: 0)
                 let depth = mode == .hybrid ? max(query.k, query.candidateDepth) : query.k
 
-                var dense: (search: DenseSearch, parts: [DenseSearch.SegmentParts])?
-                if mode == .dense || mode == .hybrid, let vector = query.dense, let metric = schema.dense?.metric {
-                    let search = DenseSearch(query: vector, metric: metric, k: depth,
-                                             parameters: query.denseParameters ?? record.schema.index.denseQuery,
-                                             exact: query.exact)
-                    dense = (search, try search.prepare(snapshot, filter: filter, connection))
-                }
                 var sparse: SparseVector?
                 if mode == .sparse || mode == .hybrid { sparse = try sparseQuery(query, record: record, connection) }
-                let (sparseHits, denseHits, denseCounters) = try runParts(
-                    sparse: sparse, dense: dense, query: query, k: depth, record: record, snapshot: snapshot,
+                let denseVector = mode == .dense || mode == .hybrid ? query.dense : nil
+                var (sparseHits, denseHits) = try runRound(
+                    sparse: sparse, dense: denseVector, query: query, k: depth, record: record, snapshot: snapshot,
                     filter: filter, explanation: &explanation, connection)
-                if dense != nil {
-                    explain(denseCounters, into: &explanation)
-                    explanation.segmentPlans += denseCounters.segmentPlans
-                }
                 if let filter {
                     explanation.filter = filter.filter.description
                     explanation.filterMatches = filter.totalMatches
                     explanation.filterEstimatedMatches = Int(filter.estimatedMatches.rounded())
                 }
-                let ranked: [ScoredDocument]
-                switch mode {
-                case .sparse: ranked = sparseHits
-                case .dense: ranked = denseHits
-                default:
-                    switch query.fusion {
-                    case .rrf:
-                        ranked = Fusion.reciprocalRank([sparseHits, denseHits], k: query.k, constant: query.rrfConstant)
-                        explanation.paths.append("fusion: rrf(\(query.rrfConstant))")
-                    case .convex:
-                        ranked = Fusion.convex(sparseHits, denseHits, alpha: query.alpha, normalization: query.normalization,
-                                               k: query.k)
-                        explanation.paths.append("fusion: convex(alpha \(query.alpha), \(query.normalization.rawValue))")
+                var ranked = fuse(mode, sparseHits, denseHits, query: query, explanation: &explanation)
+                if let feedback = query.feedback {
+                    // Feedback documents: from the fused list when interpolating before (or
+                    // when only one part runs), else each part's own first-round list.
+                    let m = feedback.documents
+                    let fused = ranked.prefix(m).map(\.documentID)
+                    let vectors = FeedbackVectors(snapshot: snapshot, connection: connection)
+                    let fromFused = mode != .hybrid || feedback.interpolation.before
+                    var newSparse = sparse, newDense = denseVector
+                    var note = "feedback: \(feedback.interpolation.rawValue), m \(m)"
+                    if let vector = sparse {
+                        let ids = fromFused ? fused : sparseHits.prefix(m).map(\.documentID)
+                        newSparse = feedback.sparseQuery(vector, feedback: try vectors.sparse(ids))
+                        note += ", sparse +\((newSparse?.indices.count ?? 0) - vector.indices.count) terms from \(ids.count) documents"
                     }
+                    if let vector = denseVector, let metric = schema.dense?.metric {
+                        let ids = fromFused ? fused : denseHits.prefix(m).map(\.documentID)
+                        newDense = feedback.denseQuery(vector, feedback: try vectors.dense(ids), metric: metric)
+                        note += ", dense Rocchio(\(feedback.queryWeight)) over \(ids.count) documents"
+                    }
+                    explanation.paths = explanation.paths.map { "round 1 " + $0 } + [note]
+                    var second = explanation
+                    second.paths = []
+                    (sparseHits, denseHits) = try runRound(
+                        sparse: newSparse, dense: newDense, query: query, k: depth, record: record, snapshot: snapshot,
+                        filter: filter, explanation: &second, connection)
+                    if mode == .hybrid && !feedback.interpolation.after {
+                        ranked = Array(denseHits.prefix(query.k))
+                        second.paths.append("final: dense round 2 (no interpolation after feedback)")
+                    } else {
+                        ranked = fuse(mode, sparseHits, denseHits, query: query, explanation: &second)
+                    }
+                    second.paths = explanation.paths + second.paths.map { "round 2 " + $0 }
+                    explanation = second
                 }
                 let hits = try resolve(ranked, connection)
                 explanation.elapsedMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                 return SearchResult(hits: hits, explanation: explanation)
+            }
+        }
+    }
+
+    /// One round of the query's parts (see `runParts`), with their counters
+    /// and paths recorded in `explanation`.
+    private func runRound(sparse: SparseVector?, dense vector: [Float]?, query: Query, k: Int, record: CollectionRecord,
+                          snapshot: CollectionSnapshot, filter: FilterPlan?, explanation: inout QueryExplanation,
+                          _ connection: SQLiteConnection) throws -> (sparse: [ScoredDocument], dense: [ScoredDocument]) {
+        var dense: (search: DenseSearch, parts: [DenseSearch.SegmentParts])?
+        if let vector, let metric = schema.dense?.metric {
+            let search = DenseSearch(query: vector, metric: metric, k: k,
+                                     parameters: query.denseParameters ?? record.schema.index.denseQuery,
+                                     exact: query.exact)
+            dense = (search, try search.prepare(snapshot, filter: filter, connection))
+        }
+        let (sparseHits, denseHits, denseCounters) = try runParts(
+            sparse: sparse, dense: dense, query: query, k: k, record: record, snapshot: snapshot,
+            filter: filter, explanation: &explanation, connection)
+        if dense != nil {
+            explain(denseCounters, into: &explanation)
+            explanation.segmentPlans += denseCounters.segmentPlans
+        }
+        return (sparseHits, denseHits)
+    }
+
+    /// The final ranking of a round: one part's list, or both fused.
+    private func fuse(_ mode: Query.Mode, _ sparseHits: [ScoredDocument], _ denseHits: [ScoredDocument], query: Query,
+                      explanation: inout QueryExplanation) -> [ScoredDocument] {
+        switch mode {
+        case .sparse: return Array(sparseHits.prefix(query.k))
+        case .dense: return Array(denseHits.prefix(query.k))
+        default:
+            switch query.fusion {
+            case .rrf:
+                explanation.paths.append("fusion: rrf(\(query.rrfConstant))")
+                return Fusion.reciprocalRank([sparseHits, denseHits], k: query.k, constant: query.rrfConstant)
+            case .convex:
+                explanation.paths.append("fusion: convex(alpha \(query.alpha), \(query.normalization.rawValue))")
+                return Fusion.convex(sparseHits, denseHits, alpha: query.alpha, normalization: query.normalization, k: query.k)
             }
         }
     }

@@ -51,6 +51,9 @@ public struct Query: Sendable, Equatable {
     public var filter: MetadataFilter?
     /// Approximate dense search parameters for this query (nil: the collection's).
     public var denseParameters: DenseQueryParameters?
+    /// Pseudo-relevance feedback: a second round moved towards the first
+    /// round's top documents (nil: one round). See ``PseudoRelevanceFeedback``.
+    public var feedback: PseudoRelevanceFeedback?
     /// Hybrid only: how the sparse and dense result lists are combined. The
     /// default, ``FusionMethod/convex`` with z-score normalization and alpha
     /// 0.5, measured best on the labeled dev data (nDCG@10 0.7290 against

@@ -17,6 +17,7 @@ struct DatabaseOptions: ParsableArguments {
 extension Query.Mode: ExpressibleByArgument {}
 extension DenseMetric: ExpressibleByArgument {}
 extension IngestOptions.ErrorPolicy: ExpressibleByArgument {}
+extension PseudoRelevanceFeedback.Interpolation: ExpressibleByArgument {}
 extension _ExactSparseStrategy: ExpressibleByArgument {}
 
 /// Query options shared by `search` and `bench`.
@@ -64,6 +65,24 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .long, help: "Hybrid with --fusion convex: score normalization, z-score or min-max.")
     var normalization: ScoreNormalization = .zScore
 
+    @Flag(name: .customLong("prf"), help: "Pseudo-relevance feedback: a second round moved towards the first round's top documents.")
+    var prf = false
+
+    @Option(name: .customLong("prf-docs"), help: "Feedback: documents taken from the first round (default 3; implies --prf).")
+    var prfDocuments: Int?
+
+    @Option(name: .customLong("prf-interpolation"), help: "Feedback, hybrid: interpolate sparse and dense scores before feedback (to choose the documents), after (to rank the final list), both, or none (default both; implies --prf).")
+    var prfInterpolation: PseudoRelevanceFeedback.Interpolation?
+
+    @Option(name: .customLong("prf-query-weight"), help: "Feedback, dense: weight of the original query in the new one, in 0...1 (default 0.5; implies --prf).")
+    var prfQueryWeight: Float?
+
+    @Option(name: .customLong("prf-terms"), help: "Feedback, sparse: terms of the feedback documents added to the query (default 0: none; implies --prf).")
+    var prfTerms: Int?
+
+    @Option(name: .customLong("prf-term-weight"), help: "Feedback, sparse: weight of the added terms relative to the heaviest query term (default 0.2; implies --prf).")
+    var prfTermWeight: Float?
+
     // Not API: re-measures the exact sparse strategy (docs/benchmarks.md).
     @Option(name: .customLong("_exact-sparse-strategy"), help: .hidden)
     var exactSparseStrategy: _ExactSparseStrategy = .invertedIndex
@@ -80,6 +99,19 @@ struct QueryOptions: ParsableArguments {
         }
         if let alpha, !(alpha.isFinite && (0...1).contains(alpha)) { throw ValidationError("--alpha must be in 0...1") }
         if alpha != nil && fusion != .convex { throw ValidationError("--alpha needs --fusion convex") }
+        do { try feedback?.validate() } catch let error as FathomError { throw ValidationError("\(error)") }
+    }
+
+    /// The feedback parameters, when any `--prf` option is given.
+    var feedback: PseudoRelevanceFeedback? {
+        guard prf || prfDocuments != nil || prfInterpolation != nil || prfQueryWeight != nil || prfTerms != nil
+            || prfTermWeight != nil else { return nil }
+        let defaults = PseudoRelevanceFeedback()
+        return PseudoRelevanceFeedback(documents: prfDocuments ?? defaults.documents,
+                                       interpolation: prfInterpolation ?? defaults.interpolation,
+                                       queryWeight: prfQueryWeight ?? defaults.queryWeight,
+                                       expansionTerms: prfTerms ?? defaults.expansionTerms,
+                                       expansionWeight: prfTermWeight ?? defaults.expansionWeight)
     }
 
     /// Sets the options on `query`; the collection's default parameters are
@@ -97,6 +129,7 @@ struct QueryOptions: ParsableArguments {
         query.exact = exact
         query._exactSparseStrategy = exactSparseStrategy
         query.exactness = certified ? .certified : .approximate
+        query.feedback = feedback
         if let candidateDepth { query.candidateDepth = candidateDepth }
         query.fusion = fusion
         query.alpha = alpha ?? Query.defaultAlpha
