@@ -29,6 +29,8 @@ struct ExportCommandTests {
         #expect(first.stdoutLines.count == 800)
         #expect(first.stderr.contains("exported 800 documents"), "the count goes to stderr: \(first.stderr)")
         #expect(first.stdout.hasSuffix("\n"))
+        #expect(try CLI.succeed(["export", sample.database, "--format", "jsonl"]).stdout == first.stdout,
+                "--format jsonl is the default")
 
         // Same documents as the corpus, value for value (floats compared as Float).
         let corpus = try Files.lines(SampleDatabase.corpus)

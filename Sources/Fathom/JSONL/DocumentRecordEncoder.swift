@@ -1,7 +1,8 @@
 /// Writes documents as JSONL lines in the shape `DocumentRecord` reads, so
 /// that `export` followed by `ingest` reproduces every document exactly:
 /// floats are written in their shortest round-trip form, metadata in its
-/// stored canonical form.
+/// stored canonical form. Its string and number writers are shared by the
+/// other export formats (Export/).
 enum DocumentRecordEncoder {
     static func line(id: String, sparse: SparseVector?, terms: [String]?, dense: [Float]?,
                      metadata: String?, text: String?) -> String {
@@ -45,7 +46,8 @@ enum DocumentRecordEncoder {
         return out
     }
 
-    private static func appendNumbers(_ values: [Float], to out: inout String) {
+    /// Appends `values` separated by commas (no brackets).
+    static func appendNumbers(_ values: [Float], to out: inout String) {
         for (i, value) in values.enumerated() {
             if i > 0 { out += "," }
             // Float.description is the shortest string that parses back to the same float.
