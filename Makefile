@@ -22,7 +22,7 @@ build: deps
 	$(SWIFT) build -c release --product fathom
 
 # Builds in release, ingests the bundled sample into $(DEMO_DB) and runs a sparse,
-# a dense and a hybrid query.
+# a dense and a hybrid query, then a text query (no model: the stored vocabulary).
 demo: build
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(FATHOM) create $(DEMO_DB) --dense-dim 384 --metric cosine --sparse
@@ -34,6 +34,9 @@ demo: build
 	$(FATHOM) search $(DEMO_DB) --query-file $(SAMPLE)/queries.jsonl --query-id q00022 --mode dense --k 5
 	@echo; echo "== hybrid (both, convex fusion of normalized scores) =="
 	$(FATHOM) search $(DEMO_DB) --query-file $(SAMPLE)/queries.jsonl --query-id q00022 --mode hybrid --k 5 --explain
+	@echo; echo "== text, no model (WordPiece tokens weighted by corpus IDF) =="
+	$(FATHOM) vocab import $(DEMO_DB) $(SAMPLE)/vocab.txt
+	$(FATHOM) search $(DEMO_DB) --text "NIO and Swift Concurrency" --k 5 --explain
 
 test: deps
 	$(SWIFT) build --build-tests

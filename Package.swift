@@ -49,7 +49,13 @@ let package = Package(
             dependencies: ["Fathom"],
             path: "Tests/FathomTestSupport"
         ),
-        .testTarget(name: "FathomTests", dependencies: ["Fathom", "FathomTestSupport"]),
+        .testTarget(
+            name: "FathomTests",
+            dependencies: ["Fathom", "FathomTestSupport"],
+            // The reference tokenizer's output on 1,048 strings, and a
+            // database written by format version 1 (migration tests).
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "FathomCLITests", dependencies: ["Fathom", "FathomTestSupport"]),
     ]
 )

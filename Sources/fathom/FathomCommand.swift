@@ -19,6 +19,7 @@ struct FathomCommand: ParsableCommand {
         subcommands: [
             CreateCommand.self, IngestCommand.self, SearchCommand.self, DeleteCommand.self,
             CompactCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self, BenchCommand.self,
+            VocabCommand.self,
         ]
     )
 

@@ -64,7 +64,7 @@ struct BenchCommandTests {
 @Suite("fathom --help")
 struct HelpTests {
     @Test("every subcommand's --help exits 0 and shows an example command line",
-          arguments: ["create", "ingest", "search", "delete", "stats", "verify", "export", "bench"])
+          arguments: ["create", "ingest", "search", "delete", "stats", "verify", "export", "bench", "vocab"])
     func subcommandHelp(_ command: String) throws {
         let result = try CLI.succeed([command, "--help"])
         let examples = result.stdoutLines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("fathom ") }
@@ -75,7 +75,7 @@ struct HelpTests {
     @Test("top-level --help lists every subcommand; --version names the SQLite version")
     func topLevel() throws {
         let help = try CLI.succeed(["--help"])
-        for command in ["create", "ingest", "search", "delete", "stats", "verify", "export", "bench"] {
+        for command in ["create", "ingest", "search", "delete", "stats", "verify", "export", "bench", "vocab"] {
             #expect(help.stdoutLines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix(command + " ") }, "lists \(command)")
         }
         #expect(help.stdoutLines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("fathom ") })

@@ -104,7 +104,7 @@ struct MaintenanceCommandTests {
         #expect(dense["dimension"] as? Int == 384)
         #expect(dense["metric"] as? String == "cosine")
         #expect(((schema["sparse"] as? [String: Any])?["termIDs"] as? [String: Any])?["dimension"] as? Int == 30_522)
-        #expect((stats.raw["formatVersion"] as? Int) == 1)
+        #expect((stats.raw["formatVersion"] as? Int) == 2)
 
         let human = try CLI.succeed(["stats", sample.database])
         #expect(human.stdout.contains("collection 'default'"))

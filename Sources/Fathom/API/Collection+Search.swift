@@ -33,8 +33,8 @@ extension Collection {
         if let seismic = query.seismic { try seismic.validate() }
         if let dense = query.denseParameters { try dense.validate() }
         try query.feedback?.validate()
-        guard query.sparse == nil || query.sparseTerms == nil else {
-            throw FathomError.invalidQuery(reason: "give sparse (term ids) or sparseTerms (strings), not both")
+        guard [query.sparse != nil, query.sparseTerms != nil, query.text != nil].filter({ $0 }).count <= 1 else {
+            throw FathomError.invalidQuery(reason: "give one of sparse (term ids), sparseTerms (strings) or text, not several")
         }
         // Only the parts the mode uses must fit the collection.
         if mode == .dense || mode == .hybrid, let dense = query.dense {
@@ -55,6 +55,12 @@ extension Collection {
             try database.pool.read { connection in
                 let record = try CollectionRecord.load(named: name, connection)
                 var snapshot = try database.snapshots.snapshot(of: record, connection)
+                // Text becomes a sparse vector before a filter narrows the
+                // snapshot: corpus IDF counts every live document.
+                var text: (vector: SparseVector, terms: [TextQueryTerm], dropped: [String], weighting: QueryWeighting)?
+                if let queryText = query.text, mode == .sparse || mode == .hybrid {
+                    text = try textQuery(queryText, record: record, snapshot: snapshot, connection)
+                }
                 var filter: FilterPlan?
                 if let metadataFilter = query.filter {
                     (snapshot, filter) = try FilterPlan.apply(metadataFilter, to: snapshot, connection)
@@ -63,10 +69,17 @@ extension Collection {
                     mode: mode.rawValue, paths: [], segments: snapshot.segments.count,
                     bufferedDocuments: snapshot.buffer.count, postingsScored: 0, documentsRescored: 0,
                     denseDocumentsScored: 0, elapsedMilliseconds: 0)
+                if let text {
+                    explanation.textWeighting = text.weighting
+                    explanation.textTerms = text.terms
+                    explanation.textDroppedTokens = text.dropped
+                }
                 let depth = mode == .hybrid ? max(query.k, query.candidateDepth) : query.k
 
                 var sparse: SparseVector?
-                if mode == .sparse || mode == .hybrid { sparse = try sparseQuery(query, record: record, connection) }
+                if mode == .sparse || mode == .hybrid {
+                    sparse = try text?.vector ?? sparseQuery(query, record: record, connection)
+                }
                 let denseVector = mode == .dense || mode == .hybrid ? query.dense : nil
                 var (sparseHits, denseHits) = try runRound(
                     sparse: sparse, dense: denseVector, query: query, k: depth, record: record, snapshot: snapshot,

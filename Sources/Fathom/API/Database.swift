@@ -68,6 +68,8 @@ public final class Database: Sendable {
     let externalIDs = ExternalIDCache()
     let readerVocabularies = VocabularyCache()
     let writerVocabularies = VocabularyCache()
+    /// Decoded tokenizers of text queries, by collection.
+    let textModels = TextQueryCache()
     let logger: Logger
     /// The background compaction worker (nil: none, or read-only).
     let compactionWorker: CompactionWorker?

@@ -48,6 +48,10 @@ public struct CollectionStatistics: Sendable, Codable, Equatable {
     /// Dense vectors: bytes per vector on disk and in memory, by representation
     /// (nil without a dense part). See ``DenseFootprint``.
     public var denseFootprint: DenseFootprint?
+    /// How text queries are made (nil: no vocabulary stored).
+    public var textQueries: TextQuerySettings?
+    /// Terms with a document frequency (live documents that have them), the basis of corpus IDF.
+    public var termsWithDocuments: Int = 0
 }
 
 /// What one dense vector costs, on disk (measured over the live segments) and
@@ -129,6 +133,11 @@ extension Database {
         bytes["write_buffer"] = try integer("SELECT coalesce(sum(length(vectors)), 0) FROM write_buffer WHERE collection_id = ?")
         bytes["metadata_and_text"] = try integer(
             "SELECT coalesce(sum(length(metadata) + coalesce(length(text), 0)), 0) FROM documents WHERE collection_id = ?")
+        let textModel = try textModels.model(record, connection)
+        if textModel != nil {
+            bytes["tokenizer"] = try integer(
+                "SELECT coalesce(sum(length(vocabulary) + coalesce(length(weights), 0)), 0) FROM tokenizers WHERE collection_id = ?")
+        }
         return CollectionStatistics(
             name: record.name, schema: record.schema,
             documents: try integer("SELECT count(*) FROM documents WHERE collection_id = ?"),
@@ -145,7 +154,12 @@ extension Database {
             bytes: bytes,
             denseFootprint: try record.schema.dense.map { try denseFootprint($0, index: record.schema.index, bytes: bytes) {
                 try integer($0)
-            } })
+            } },
+            textQueries: textModel.map {
+                TextQuerySettings(vocabularySize: $0.tokenizer.vocabulary.count, lowercase: $0.tokenizer.lowercase,
+                                  weighting: $0.weighting)
+            },
+            termsWithDocuments: try integer("SELECT count(*) FROM term_frequencies WHERE collection_id = ?"))
     }
 
     /// Per-vector costs. Vectors in live segments are counted from their

@@ -66,6 +66,13 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
     /// the end when the filter ends too early); `reason` says what was expected
     /// and what was found there.
     case invalidFilter(expression: String, position: Int, reason: String)
+    /// A WordPiece vocabulary (`vocab.txt`) that cannot be used: `source` names
+    /// it (a path, or what the API caller passed), `line` is the 1-based line
+    /// at fault (0 when the problem is the file as a whole).
+    case invalidVocabulary(source: String, line: Int, reason: String)
+    /// A query weight table (an `idf.json` object of token weights) that
+    /// cannot be used: `source` names it, `reason` says which token or byte is wrong.
+    case invalidQueryWeights(source: String, reason: String)
 
     /// A one-line message saying what was wrong and where.
     public var description: String {
@@ -102,6 +109,10 @@ public enum FathomError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .invalidFilter(_, let position, let reason):
             return "invalid filter at character \(position): \(reason)"
+        case .invalidVocabulary(let source, let line, let reason):
+            return line > 0 ? "\(source):\(line): \(reason)" : "\(source): \(reason)"
+        case .invalidQueryWeights(let source, let reason):
+            return "\(source): \(reason)"
         }
     }
 }

@@ -1,10 +1,13 @@
-/// A top-k query: a sparse part, a dense part, or both.
+/// A top-k query: a sparse part, a dense part, or both. The sparse part can
+/// be given as text, for a collection with a stored vocabulary
+/// (``Collection/importVocabulary(_:lowercase:)-(WordPieceVocabulary,_)``).
 ///
 /// ```swift
 /// var query = Query(sparse: try SparseVector(indices: [2054, 3000], values: [1.2, 0.4]),
 ///                   dense: embedding, k: 10)
 /// query.mode = .hybrid            // .auto uses whatever parts the query carries
 /// let hits = try collection.search(query)
+/// let fromText = try collection.search(Query(text: "crude oil prices", k: 10))
 /// ```
 public struct Query: Sendable, Equatable {
     /// Which parts of the query are used.
@@ -24,6 +27,13 @@ public struct Query: Sendable, Equatable {
     public var sparse: SparseVector?
     /// Sparse query over string terms (collections with a `.vocabulary` schema).
     public var sparseTerms: [String: Float]?
+    /// Sparse query as text: the collection's stored WordPiece tokenizer turns
+    /// it into tokens, and each distinct token becomes a term weighted by the
+    /// collection's ``QueryWeighting`` (supplied weights, or corpus IDF).
+    /// Special tokens, `[UNK]` and tokens without a weight are dropped; a text
+    /// left with no term is an ``FathomError/invalidQuery(reason:)``. Give at
+    /// most one of ``sparse``, ``sparseTerms`` and `text`.
+    public var text: String?
     /// Dense query vector: exactly the collection's ``DenseSchema/dimension`` finite floats.
     public var dense: [Float]?
     /// The number of hits to return, in `1...100000` (default 10). Fewer are returned when
@@ -109,10 +119,24 @@ public struct Query: Sendable, Equatable {
         self.rrfConstant = rrfConstant
     }
 
+    /// Creates a query whose sparse part is made from `text` by the
+    /// collection's tokenizer; with a `dense` vector it runs hybrid (in mode
+    /// `.auto`). It is checked against the collection when it runs.
+    ///
+    /// - Parameters:
+    ///   - text: The query text.
+    ///   - dense: Dense part.
+    ///   - k: The number of hits to return, in `1...100000`.
+    ///   - mode: Which parts are used; `.auto` uses whatever parts the query carries.
+    public init(text: String, dense: [Float]? = nil, k: Int = 10, mode: Mode = .auto) {
+        self.init(dense: dense, k: k, mode: mode)
+        self.text = text
+    }
+
     /// The mode actually run, after `auto` is resolved; throws when the query
     /// lacks the part the mode needs.
     func resolvedMode() throws -> Mode {
-        let hasSparse = sparse != nil || sparseTerms != nil
+        let hasSparse = sparse != nil || sparseTerms != nil || text != nil
         let hasDense = dense != nil
         switch mode {
         case .auto:

@@ -47,6 +47,14 @@ public struct QueryExplanation: Sendable, Equatable, Codable {
     public var filterEstimatedMatches: Int?
     /// Seismic: whether the answer is provably exact (`unscoredBound` ≤ the k-th score in every segment).
     public var certified: Bool?
+    /// Text queries: how the tokens were weighted (nil for other queries).
+    public var textWeighting: QueryWeighting?
+    /// Text queries: the terms searched, with their weights, in the order
+    /// their tokens first appear in the text.
+    public var textTerms: [TextQueryTerm]?
+    /// Text queries: distinct tokens left out — special tokens, `[UNK]`, and
+    /// tokens without a weight (not in the supplied table, or in no document).
+    public var textDroppedTokens: [String]?
 }
 
 /// The hits of a search with the explanation of how they were found.

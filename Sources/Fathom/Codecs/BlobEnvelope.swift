@@ -3,7 +3,8 @@
 /// term or block number) fails verification just like a flipped bit.
 struct BlobIdentity: Hashable, CustomStringConvertible {
     var kind: BlobKind
-    /// The segment id, or the document id for write-buffer rows.
+    /// The segment id, the document id for write-buffer rows, or the
+    /// collection id for a tokenizer's vocabulary and weights.
     var owner: Int64
     /// Term id, chunk number, or 0.
     var key: Int64
@@ -27,6 +28,8 @@ struct BlobIdentity: Hashable, CustomStringConvertible {
         case .bufferedVectors: return "write-buffer vectors of document \(owner)"
         case .seismicList: return "Seismic list of term \(key) in segment \(owner)"
         case .denseGraph: return "dense graph of segment \(owner)"
+        case .tokenizerVocabulary: return "tokenizer vocabulary of collection \(owner)"
+        case .queryWeights: return "query weights of collection \(owner)"
         }
     }
 
@@ -51,6 +54,8 @@ enum BlobKind: UInt8, CaseIterable {
     case bufferedVectors = 6
     case seismicList = 7
     case denseGraph = 8
+    case tokenizerVocabulary = 9
+    case queryWeights = 10
 }
 
 /// The frame around every stored blob (file format v1, little-endian):

@@ -90,6 +90,53 @@ struct DocumentRecord: Decodable, Equatable {
     }
 }
 
+/// A JSON document that is one object of term weights: the `idf.json` that
+/// inference-free sparse models publish (token → weight). Decoded with the
+/// same number rules as a document's string-term `sparse` object (a weight
+/// that does not fit a 32-bit float names its term).
+struct TermWeightsDocument: Decodable {
+    var weights: [String: Float]
+
+    init(from decoder: Decoder) throws {
+        do {
+            weights = try decoder.singleValueContainer().decode([String: Float].self)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            guard let terms = try? decoder.container(keyedBy: NameKey.self) else { throw error }
+            for term in terms.allKeys.sorted(by: { $0.stringValue < $1.stringValue })
+            where (try? terms.decode(Float.self, forKey: term)) == nil {
+                throw KeyedDecodingContainer<NameKey>.outOfFloatRange(try? terms.decode(Double.self, forKey: term),
+                                                                     at: [term])
+            }
+            throw error
+        }
+    }
+}
+
+/// A JSON document that is one array of numbers (a dense query vector given
+/// in a file), decoded as floats with the rules of a document's `dense`.
+struct FloatArrayDocument: Decodable {
+    var values: [Float]
+
+    init(from decoder: Decoder) throws {
+        do {
+            values = try decoder.singleValueContainer().decode([Float].self)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            guard var elements = try? decoder.unkeyedContainer() else { throw error }
+            while !elements.isAtEnd {
+                let index = elements.currentIndex
+                if (try? elements.decode(Float.self)) != nil { continue }
+                throw KeyedDecodingContainer<NameKey>.outOfFloatRange(try? elements.decode(Double.self),
+                                                                     at: [ArrayIndexKey(intValue: index)])
+            }
+            throw error
+        }
+    }
+}
+
 private struct ArrayIndexKey: CodingKey {
     var intValue: Int?
     var stringValue: String { "\(intValue ?? 0)" }
@@ -150,7 +197,7 @@ extension KeyedDecodingContainer {
         }
     }
 
-    private static func outOfFloatRange(_ value: Double?, at path: [CodingKey]) -> DecodingError {
+    fileprivate static func outOfFloatRange(_ value: Double?, at path: [CodingKey]) -> DecodingError {
         guard let value else {
             return DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "is not a number a 64-bit float can hold",
                                                      underlyingError: UnrepresentableNumber()))

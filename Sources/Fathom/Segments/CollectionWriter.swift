@@ -17,15 +17,17 @@ enum CollectionWriter {
     /// Inserts or replaces documents, in order (a later document with the same
     /// id replaces an earlier one). A replaced document in a segment gets a
     /// tombstone; a replaced buffered document is removed from the buffer.
+    /// The document frequencies follow (`DocumentFrequencies`).
     static func upsert(_ documents: [PreparedDocument], into record: inout CollectionRecord,
                        vocabularyCache: VocabularyCache, _ connection: SQLiteConnection) throws {
         var vocabulary = try VocabularyWriter(record, cache: vocabularyCache, connection)
+        var removal = Removal(record)
         let insertDocument = try connection.statement(
             "INSERT INTO documents(collection_id, external_id, metadata, text) VALUES (?, ?, ?, ?)")
         let insertBuffer = try connection.statement(
             "INSERT INTO write_buffer(doc_id, collection_id, vectors) VALUES (?, ?, ?)")
         for document in documents {
-            try remove(externalID: document.externalID, from: record, connection)
+            try removal.remove(externalID: document.externalID, connection)
             try insertDocument.bind(1, record.id)
             try insertDocument.bind(2, document.externalID)
             try insertDocument.bind(3, document.metadata)
@@ -37,6 +39,7 @@ enum CollectionWriter {
             if let terms = document.sparseTerms {
                 sparse = try vocabulary.vector(for: terms)
             }
+            if let sparse { removal.frequencies.add(sparse.indices) }
             let body = BufferedVectorsCodec.encode(BufferedVectors(sparse: sparse, dense: document.dense))
             let blob = BlobEnvelope.seal(body, identity: BlobIdentity(.bufferedVectors, owner: documentID), compress: false)
             try insertBuffer.bind(1, documentID)
@@ -45,37 +48,60 @@ enum CollectionWriter {
             try insertBuffer.run()
         }
         try vocabulary.finish(&record)
+        try removal.frequencies.apply(record, connection)
     }
 
     /// Deletes documents by external id; returns how many existed.
     static func delete(externalIDs: [String], from record: CollectionRecord, _ connection: SQLiteConnection) throws -> Int {
+        var removal = Removal(record)
         var removed = 0
-        for id in externalIDs where try remove(externalID: id, from: record, connection) { removed += 1 }
+        for id in externalIDs where try removal.remove(externalID: id, connection) { removed += 1 }
+        try removal.frequencies.apply(record, connection)
         return removed
     }
 
-    /// Removes the live document with `externalID`, if any: a tombstone when it
-    /// is in a segment; its buffer row goes with it (ON DELETE CASCADE).
-    @discardableResult
-    private static func remove(externalID: String, from record: CollectionRecord, _ connection: SQLiteConnection) throws -> Bool {
-        let find = try connection.statement(
-            "SELECT doc_id, segment_id, ordinal FROM documents WHERE collection_id = ? AND external_id = ?")
-        defer { find.reset() }
-        try find.bind(1, record.id)
-        try find.bind(2, externalID)
-        guard try find.step() else { return false }
-        let documentID = find.int64(0)
-        if !find.isNull(1) {
-            let tombstone = try connection.statement("INSERT INTO tombstones(segment_id, ordinal) VALUES (?, ?)")
-            try tombstone.bind(1, find.int64(1))
-            try tombstone.bind(2, find.int64(2))
-            try tombstone.run()
+    /// Removes documents within one write transaction, collecting the
+    /// document-frequency changes of everything the transaction writes.
+    private struct Removal {
+        let record: CollectionRecord
+        var frequencies: DocumentFrequencies.Changes
+        private var vectors: RemovedVectorReader
+
+        init(_ record: CollectionRecord) {
+            self.record = record
+            self.frequencies = DocumentFrequencies.Changes(termLimit: record.termLimit)
+            self.vectors = RemovedVectorReader(record)
         }
-        find.reset()
-        let delete = try connection.statement("DELETE FROM documents WHERE doc_id = ?")
-        try delete.bind(1, documentID)
-        try delete.run()
-        return true
+
+        /// Removes the live document with `externalID`, if any: a tombstone
+        /// when it is in a segment; its buffer row goes with it (ON DELETE
+        /// CASCADE). Its sparse terms leave the document frequencies.
+        @discardableResult
+        mutating func remove(externalID: String, _ connection: SQLiteConnection) throws -> Bool {
+            let find = try connection.statement(
+                "SELECT doc_id, segment_id, ordinal FROM documents WHERE collection_id = ? AND external_id = ?")
+            defer { find.reset() }
+            try find.bind(1, record.id)
+            try find.bind(2, externalID)
+            guard try find.step() else { return false }
+            let documentID = find.int64(0)
+            let sealed = find.isNull(1) ? nil : (segment: find.int64(1), ordinal: find.int(2))
+            find.reset()
+            if let sealed {
+                let tombstone = try connection.statement("INSERT INTO tombstones(segment_id, ordinal) VALUES (?, ?)")
+                try tombstone.bind(1, sealed.segment)
+                try tombstone.bind(2, sealed.ordinal)
+                try tombstone.run()
+            }
+            if record.schema.sparse != nil {
+                frequencies.remove(try sealed.map { try vectors.sealedTerms(segment: $0.segment, ordinal: $0.ordinal, connection) }
+                    ?? vectors.bufferedTerms(documentID, connection))
+            }
+            let delete = try connection.statement("DELETE FROM documents WHERE doc_id = ?")
+            try delete.bind(1, documentID)
+            try delete.run()
+            return true
+        }
     }
 
     static func bufferedCount(_ record: CollectionRecord, _ connection: SQLiteConnection) throws -> Int {

@@ -9,11 +9,18 @@ import CSQLite
 enum DatabaseSchema {
     /// "FTHM" — identifies Fathom files among SQLite databases.
     static let applicationID: Int32 = 0x4654_484D
-    static let currentVersion = 1
+    static let currentVersion = 2
+
+    /// One step of the schema: SQL, then optionally Swift code that fills
+    /// what SQL cannot compute (both in the migration's transaction).
+    struct Migration: Sendable {
+        var sql: String
+        var backfill: (@Sendable (SQLiteConnection) throws -> Void)? = nil
+    }
 
     /// `migrations[i]` takes the schema from version i to i + 1.
-    static let migrations: [String] = [
-        """
+    static let migrations: [Migration] = [
+        Migration(sql: """
         CREATE TABLE fathom_info(
             key   TEXT PRIMARY KEY,
             value TEXT NOT NULL
@@ -90,7 +97,34 @@ enum DatabaseSchema {
             PRIMARY KEY(collection_id, term_id),
             UNIQUE(collection_id, term)
         ) WITHOUT ROWID;
-        """,
+        """),
+        // Version 2: text queries. A collection's WordPiece vocabulary and
+        // optional query weights, and the document frequency of every term
+        // over its live documents (for corpus IDF), kept by every write.
+        Migration(sql: """
+        CREATE TABLE tokenizers(
+            collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+            kind          TEXT NOT NULL CHECK (kind = 'wordpiece'),
+            lowercase     INTEGER NOT NULL CHECK (lowercase IN (0, 1)),
+            token_count   INTEGER NOT NULL CHECK (token_count > 0),
+            vocabulary    BLOB NOT NULL,
+            weights       BLOB,
+            revision      INTEGER NOT NULL,
+            updated_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+
+        CREATE TABLE term_frequencies(
+            collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+            term_id       INTEGER NOT NULL,
+            df            INTEGER NOT NULL CHECK (df > 0),
+            PRIMARY KEY(collection_id, term_id)
+        ) WITHOUT ROWID;
+        """, backfill: { connection in
+            // Documents written by version 1 count from the start.
+            for record in try CollectionRecord.loadAll(connection) where record.schema.sparse != nil {
+                try DocumentFrequencies.rebuild(record, connection)
+            }
+        }),
     ]
 
     /// Checks the file's identity and version on the writer connection, creating
@@ -150,7 +184,8 @@ enum DatabaseSchema {
             let current = Int(try connection.scalarInt("PRAGMA user_version") ?? 0)
             guard current < currentVersion else { return }
             for step in current..<currentVersion {
-                try connection.execute(migrations[step])
+                try connection.execute(migrations[step].sql)
+                try migrations[step].backfill?(connection)
             }
             try connection.execute("PRAGMA application_id = \(applicationID)")
             try connection.execute("PRAGMA user_version = \(currentVersion)")

@@ -277,3 +277,34 @@ final class Segment: Sendable {
         return list
     }
 }
+
+/// A live segment's manifest row, as a fresh `Segment` (nothing decoded,
+/// nothing shared with the readers' caches) with the id range it records.
+/// For code that must not trust cached decoding: `verify` and migrations.
+struct SegmentRow {
+    var segment: Segment
+    var firstDocumentID: Int64
+    var lastDocumentID: Int64
+
+    static func live(of record: CollectionRecord, _ connection: SQLiteConnection) throws -> [SegmentRow] {
+        let statement = try connection.statement(
+            """
+            SELECT id, doc_count, posting_count, first_doc_id, last_doc_id, format FROM segments
+            WHERE collection_id = ? AND state = 'live' ORDER BY id
+            """)
+        defer { statement.reset() }
+        try statement.bind(1, record.id)
+        var rows: [SegmentRow] = []
+        while try statement.step() {
+            guard let format = SegmentFormat(rawValue: statement.int(5)) else {
+                throw FathomError.corruption(what: "segment \(statement.int64(0)) of '\(record.name)'",
+                                             detail: "unknown segment format \(statement.int(5))")
+            }
+            let segment = Segment(id: statement.int64(0), documentCount: statement.int(1), postingCount: statement.int(2),
+                                  termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
+                                  denseMetric: record.schema.dense?.metric ?? .dot, format: format)
+            rows.append(SegmentRow(segment: segment, firstDocumentID: statement.int64(3), lastDocumentID: statement.int64(4)))
+        }
+        return rows
+    }
+}

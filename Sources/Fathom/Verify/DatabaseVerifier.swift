@@ -47,42 +47,24 @@ struct DatabaseVerifier {
             if record.schema.sparse == .vocabulary {
                 try check { _ = try Vocabulary.load(record, $0.connection) }
             }
-            var segments: [(Segment, first: Int64, last: Int64)] = []
-            try check { segments = try $0.liveSegments(record) }
+            var segments: [SegmentRow] = []
+            try check { segments = try SegmentRow.live(of: record, $0.connection) }
             for segment in segments {
                 try check { try $0.verify(segment, of: record) }
                 report.segmentsChecked += 1
             }
             try check { try $0.verifyBuffer(record) }
+            if record.schema.sparse != nil {
+                // After the segments: the recount reuses the forward indexes they decoded.
+                try check { try $0.verifyDocumentFrequencies(record, segments: segments.map(\.segment)) }
+            }
+            try check { try $0.verifyTokenizer(record) }
         }
         return report
     }
 
-    private func liveSegments(_ record: CollectionRecord) throws -> [(Segment, first: Int64, last: Int64)] {
-        let statement = try connection.statement(
-            """
-            SELECT id, doc_count, posting_count, first_doc_id, last_doc_id, format FROM segments
-            WHERE collection_id = ? AND state = 'live' ORDER BY id
-            """)
-        defer { statement.reset() }
-        try statement.bind(1, record.id)
-        var segments: [(Segment, Int64, Int64)] = []
-        while try statement.step() {
-            guard let format = SegmentFormat(rawValue: statement.int(5)) else {
-                throw FathomError.corruption(what: "segment \(statement.int64(0)) of '\(record.name)'",
-                                             detail: "unknown segment format \(statement.int(5))")
-            }
-            // A fresh Segment: nothing decoded before is trusted.
-            let segment = Segment(id: statement.int64(0), documentCount: statement.int(1), postingCount: statement.int(2),
-                                  termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
-                                  denseMetric: record.schema.dense?.metric ?? .dot, format: format)
-            segments.append((segment, statement.int64(3), statement.int64(4)))
-        }
-        return segments
-    }
-
-    private mutating func verify(_ entry: (Segment, first: Int64, last: Int64), of record: CollectionRecord) throws {
-        let (segment, first, last) = entry
+    private mutating func verify(_ row: SegmentRow, of record: CollectionRecord) throws {
+        let (segment, first, last) = (row.segment, row.firstDocumentID, row.lastDocumentID)
         let name = "segment \(segment.id) of '\(record.name)'"
         let documentIDs = try segment.documentIDs(connection)
         report.blobsChecked += 1
@@ -221,6 +203,27 @@ struct DatabaseVerifier {
         if unsealed != buffered {
             problem("write buffer of '\(record.name)': \(buffered) buffered vectors for \(unsealed) unsealed documents")
         }
+    }
+}
+
+extension DatabaseVerifier {
+    /// The stored document frequencies equal a recount from the live
+    /// documents (corpus IDF depends on them being exact).
+    private mutating func verifyDocumentFrequencies(_ record: CollectionRecord, segments: [Segment]) throws {
+        let stored = try DocumentFrequencies.stored(record, connection)
+        let counted = try DocumentFrequencies.recount(record, segments: segments, connection)
+        guard stored != counted else { return }
+        let terms = Set(stored.keys).union(counted.keys).filter { stored[$0] != counted[$0] }.sorted()
+        let first = terms[0]
+        report.problems.append(
+            "document frequencies of '\(record.name)': \(terms.count) terms differ from the live documents, "
+                + "first term \(first): stored \(stored[first] ?? 0), counted \(counted[first] ?? 0)")
+    }
+
+    /// A stored tokenizer decodes: its vocabulary parses, has the recorded
+    /// size, fits the collection's term ids, and its weights (if any) match it.
+    private mutating func verifyTokenizer(_ record: CollectionRecord) throws {
+        if let model = try TextQueryStore.load(record, connection) { report.blobsChecked += model.weights == nil ? 1 : 2 }
     }
 }
 

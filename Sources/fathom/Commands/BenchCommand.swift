@@ -12,9 +12,12 @@ struct BenchCommand: ParsableCommand {
             then times every query once. Truth files hold {"query": ID, "ids": [...], "scores": [...]}
             per line, best first; hits tied with the k-th true score count as correct.
             --json prints one object with recall_at_k, qps, latency_ms_p50, latency_ms_p99, queries, mode
-            (and ndcg_at_10, recall_at_100, mrr_at_10 with --qrels).
+            (and ndcg_at_10, recall_at_100, mrr_at_10 with --qrels; tokenize_us_p50, tokenize_us_p99,
+            tokens_per_second with --from-text). --from-text makes each query's sparse part from its
+            "text" with the collection's tokenizer (see `fathom vocab`), ignoring its "sparse".
 
               fathom bench demo.fathom --queries queries.jsonl --truth gt_sparse.jsonl --mode sparse --exact
+              fathom bench demo.fathom --queries queries.jsonl --qrels qrels.tsv --from-text
             """)
 
     @OptionGroup var target: DatabaseOptions
@@ -41,6 +44,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Threads sharing the open database; QPS is then the total throughput.")
     var threads: Int = 1
 
+    @Flag(name: .customLong("from-text"), help: "Make each query's sparse part from its \"text\" (any \"sparse\" is ignored); also time the tokenizer.")
+    var fromText = false
+
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -52,8 +58,10 @@ struct BenchCommand: ParsableCommand {
         let db = try target.open()
         let collection = try db.collection(target.collection)
         let openMilliseconds = Self.milliseconds(since: openStart)
-        let records = try QueryFile.load(path: queries, for: collection, k: queryOptions.k, mode: queryOptions.mode, limit: limit)
+        let records = try QueryFile.load(path: queries, for: collection, k: queryOptions.k, mode: queryOptions.mode, limit: limit,
+                                         sparseFromText: fromText)
         guard !records.isEmpty else { throw FathomError.invalidArgument(reason: "\(queries) holds no queries") }
+        let tokenizing = fromText ? try TokenizerTiming.measure(records.compactMap(\.text), of: collection) : nil
         let groundTruth = try truth.map(GroundTruth.load(path:))
         let filter = try queryOptions.parsedFilter()
         let prepared: [Query] = records.map { record in
@@ -113,7 +121,9 @@ struct BenchCommand: ParsableCommand {
             latency_ms_p99: latency.p99Milliseconds, latency_ms_max: latency.maxMilliseconds,
             open_ms: openMilliseconds, first_query_ms: firstQueryMilliseconds,
             ndcg_at_10: relevance?.ndcgAt10, recall_at_100: relevance?.recallAt100, mrr_at_10: relevance?.mrrAt10,
-            queries_with_qrels: relevance?.queries)
+            queries_with_qrels: relevance?.queries, from_text: fromText ? true : nil,
+            tokenize_us_p50: tokenizing?.p50, tokenize_us_p99: tokenizing?.p99,
+            tokens_per_query: tokenizing?.tokensPerQuery, tokens_per_second: tokenizing?.tokensPerSecond)
         if json {
             Output.line(JSONText.encode(report))
         } else {
@@ -124,6 +134,10 @@ struct BenchCommand: ParsableCommand {
             if let relevance {
                 Output.line(String(format: "nDCG@10 %.4f, recall@100 %.4f, MRR@10 %.4f over %d judged queries",
                                    relevance.ndcgAt10, relevance.recallAt100, relevance.mrrAt10, relevance.queries))
+            }
+            if let tokenizing {
+                Output.line(String(format: "tokenize: %.2f µs p50, %.2f µs p99 per query; %.1f tokens per query, %.2f M tokens/s",
+                                   tokenizing.p50, tokenizing.p99, tokenizing.tokensPerQuery, tokenizing.tokensPerSecond / 1e6))
             }
             Output.line(String(format: "qps %.1f; latency ms mean %.3f, p50 %.3f, p99 %.3f, max %.3f",
                                report.qps, report.latency_ms_mean, report.latency_ms_p50, report.latency_ms_p99,
@@ -187,4 +201,9 @@ struct BenchReport: Encodable {
     var recall_at_100: Double?
     var mrr_at_10: Double?
     var queries_with_qrels: Int?
+    var from_text: Bool?
+    var tokenize_us_p50: Double?
+    var tokenize_us_p99: Double?
+    var tokens_per_query: Double?
+    var tokens_per_second: Double?
 }

@@ -41,6 +41,11 @@ struct StatsCommand: ParsableCommand {
                 + "deleted in segments \(collection.deletedInSegments)")
             let sizes = collection.bytes.sorted { $0.key < $1.key }.map { "\($0.key) \(Self.bytes($0.value))" }
             Output.line("  stored: " + sizes.joined(separator: ", "))
+            if let text = collection.textQueries {
+                Output.line("  text queries: WordPiece vocabulary of \(text.vocabularySize) tokens, "
+                    + "\(text.lowercase ? "uncased" : "cased"), weights \(text.weighting.rawValue); "
+                    + "\(collection.termsWithDocuments) terms with documents")
+            }
             if let dense = collection.denseFootprint {
                 let disk = dense.onDisk.sorted { $0.key < $1.key }.map { String(format: "%@ %.0f B", $0.key, $0.value) }
                 let resident = dense.resident.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) B" }

@@ -287,7 +287,7 @@ enum Behaviour {
     enum ErrorKind: Equatable {
         case databaseNotFound, notAFathomDatabase, newerFormat, storage, busy, readOnly, corruption
         case collectionNotFound, collectionExists, invalidSchema, invalidDocument, invalidRecord
-        case invalidQuery, invalidArgument, io, invalidFilter
+        case invalidQuery, invalidArgument, io, invalidFilter, invalidVocabulary, invalidQueryWeights
 
         init(_ error: FathomError) {
             switch error {
@@ -307,6 +307,8 @@ enum Behaviour {
             case .invalidArgument: self = .invalidArgument
             case .io: self = .io
             case .invalidFilter: self = .invalidFilter
+            case .invalidVocabulary: self = .invalidVocabulary
+            case .invalidQueryWeights: self = .invalidQueryWeights
             }
         }
     }
