@@ -386,8 +386,9 @@ extension CrashMode {
                 var problems: [String] = []
                 let (lines, torn) = outcome.stdoutLines
                 if let torn { problems.append("compact: torn line \(torn.debugDescription)") }
-                let published = lines.filter { $0.hasPrefix("published segment") }.count
-                if let odd = lines.first(where: { !$0.hasPrefix("published segment") && !$0.hasPrefix("nothing to compact") }) {
+                // "published segment N …", or "published nothing …" when every input document was deleted.
+                let published = lines.filter { $0.hasPrefix("published ") }.count
+                if let odd = lines.first(where: { !$0.hasPrefix("published ") && !$0.hasPrefix("nothing to compact") }) {
                     problems.append("compact printed \(odd.debugDescription)")
                 }
                 if outcome.exitedCleanly && lines.isEmpty { problems.append("compact exited 0 without saying what it did") }
