@@ -35,21 +35,13 @@ enum CLI {
 
     static func run(executable: URL, _ arguments: [String], stdin: Data? = nil, in directory: URL? = nil) throws -> CLIResult {
         let io = TemporaryDirectory("fathom-cli-io")
-        let outPath = io.path("stdout"), errPath = io.path("stderr")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? out.close()
-            try? err.close()
-        }
+        let output = try ChildOutputFiles(in: io)
+        defer { output.close() }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        process.standardOutput = out
-        process.standardError = err
+        output.attach(to: process)
         var input: FileHandle?
         if let stdin {
             let inPath = io.path("stdin")
@@ -62,10 +54,9 @@ enum CLI {
         try process.run()
         process.waitUntilExit()
         try? input?.close()
-        let stdout = try Data(contentsOf: URL(fileURLWithPath: outPath))
-        let stderr = try Data(contentsOf: URL(fileURLWithPath: errPath))
+        let (stdout, stderr) = try output.read()
         return CLIResult(status: process.terminationStatus, terminationReason: process.terminationReason,
-                         stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+                         stdout: stdout, stderr: stderr)
     }
 
     /// Runs and expects exit status 0; returns the result either way.
@@ -83,6 +74,39 @@ enum CLI {
                                    sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(result.failedCleanly, "\(command) should fail without crashing: \(result)", sourceLocation: sourceLocation)
         #expect(result.stderrLines.count == 1, "\(command) should print one error line: \(result)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Files that take a child's standard output and error: not pipes, so that
+/// large outputs cannot deadlock, stdout is never a terminal, and what a
+/// killed child wrote before it died is kept.
+struct ChildOutputFiles {
+    private let outPath: String, errPath: String
+    private let out: FileHandle, err: FileHandle
+
+    init(in io: TemporaryDirectory) throws {
+        outPath = io.path("stdout")
+        errPath = io.path("stderr")
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    }
+
+    func attach(to process: Process) {
+        process.standardOutput = out
+        process.standardError = err
+    }
+
+    /// Everything written so far, decoded as UTF-8.
+    func read() throws -> (stdout: String, stderr: String) {
+        (String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self),
+         String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
+    }
+
+    func close() {
+        try? out.close()
+        try? err.close()
     }
 }
 

@@ -198,20 +198,12 @@ enum Child {
     /// files (what the child wrote before the kill is kept). The child is always
     /// waited for: none is left running or unreaped, even when this throws.
     static func run(_ arguments: [String], killAfter: Double?, io: TemporaryDirectory) throws -> ChildOutcome {
-        let outPath = io.path("child-stdout"), errPath = io.path("child-stderr")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? out.close()
-            try? err.close()
-        }
+        let output = try ChildOutputFiles(in: io)
+        defer { output.close() }
         let process = Process()
         process.executableURL = CLI.executable
         process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
+        output.attach(to: process)
         process.standardInput = FileHandle.nullDevice
         let started = DispatchTime.now().uptimeNanoseconds
         try process.run()
@@ -226,9 +218,8 @@ enum Child {
         }
         process.waitUntilExit()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        return ChildOutcome(arguments: arguments,
-                            stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self),
-                            stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self),
+        let (stdout, stderr) = try output.read()
+        return ChildOutcome(arguments: arguments, stdout: stdout, stderr: stderr,
                             status: process.terminationStatus, reason: process.terminationReason, elapsed: elapsed)
     }
 }
