@@ -11,6 +11,16 @@ static inline void fathom_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/// A spin-wait hint (x86 `pause`, arm64 `yield`) for a thread polling a flag
+/// that another core will set soon.
+static inline void fathom_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 // Hamming distances of binary codes. Swift's `nonzeroBitCount` compiles, for
 // the baseline x86-64 target, to a dozen-instruction bit-twiddling sequence;
 // the POPCNT instruction (every x86-64 CPU since 2008, but not part of the

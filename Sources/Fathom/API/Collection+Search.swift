@@ -196,17 +196,16 @@ extension Collection {
         }
         let result = Mutex<([ScoredDocument], DenseSearch.Counters)>(([], .init()))
         let buffer = snapshot.buffer, bufferExcluded = snapshot.bufferExcluded
-        let worker = DispatchGroup()
-        DispatchQueue.global(qos: .userInitiated).async(group: worker) {
+        // The dense part reads `dense` and `buffer` until it finishes; `run`
+        // returns only after both parts have, even if the sparse part throws.
+        let sparseHits = try PartWorker.shared.run({
             var counters = DenseSearch.Counters()
             let hits = dense.search.execute(dense.parts, buffer: buffer, bufferExcluded: bufferExcluded, counters: &counters)
             result.withLock { $0 = (hits, counters) }
-        }
-        // The dense part reads `dense` and `buffer` until it finishes, even if the sparse part throws.
-        defer { worker.wait() }
-        let sparseHits = try searchSparse(sparse, query: query, k: k, record: record, snapshot: snapshot, filter: filter,
-                                          explanation: &explanation, connection)
-        worker.wait()
+        }, alongside: {
+            try searchSparse(sparse, query: query, k: k, record: record, snapshot: snapshot, filter: filter,
+                             explanation: &explanation, connection)
+        })
         let (denseHits, counters) = result.withLock { $0 }
         return (sparseHits, denseHits, counters)
     }
