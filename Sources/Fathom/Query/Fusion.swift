@@ -48,12 +48,22 @@ enum Fusion {
         let denseWeight = Double(alpha)
         let sparseWeight = 1 - denseWeight
         var top = TopK(k: k)
-        for (documentID, denseScore) in denseScores.scores {
-            let sparseScore = sparseScores.scores[documentID] ?? sparseScores.missing
-            top.insert(score: Float(denseWeight * denseScore + sparseWeight * sparseScore), documentID: documentID)
-        }
-        for (documentID, sparseScore) in sparseScores.scores where denseScores.scores[documentID] == nil {
-            top.insert(score: Float(denseWeight * denseScores.missing + sparseWeight * sparseScore), documentID: documentID)
+        // The two lists merged in document-id order (hashing 200 ids into two
+        // dictionaries was ~15 µs of a 160 µs hybrid query on reuters21578).
+        let s = sparseScores.entries, d = denseScores.entries
+        var i = 0, j = 0
+        while i < s.count || j < d.count {
+            if j == d.count || (i < s.count && s[i].documentID < d[j].documentID) {
+                top.insert(score: Float(denseWeight * denseScores.missing + sparseWeight * s[i].score), documentID: s[i].documentID)
+                i += 1
+            } else if i == s.count || d[j].documentID < s[i].documentID {
+                top.insert(score: Float(denseWeight * d[j].score + sparseWeight * sparseScores.missing), documentID: d[j].documentID)
+                j += 1
+            } else {
+                top.insert(score: Float(denseWeight * d[j].score + sparseWeight * s[i].score), documentID: d[j].documentID)
+                i += 1
+                j += 1
+            }
         }
         return top.sorted()
     }
@@ -61,7 +71,8 @@ enum Fusion {
     /// One list's normalized scores by document, and the score of a document
     /// the list does not hold.
     private struct NormalizedList {
-        var scores: [Int64: Double] = [:]
+        /// Normalized scores in ascending document id, one per document.
+        var entries: [(documentID: Int64, score: Double)] = []
         var missing: Double = 0
 
         init(_ list: [ScoredDocument], _ normalization: ScoreNormalization) {
@@ -74,33 +85,38 @@ enum Fusion {
                 high = max(high, score)
                 sum += score
             }
+            var offset = 0.0, scale = 1.0, spread = false
             // Comparing min and max (not σ against 0) catches equal scores
             // exactly: the mean of equal values can be off by an ulp, which
             // would turn rounding noise into a spread.
-            guard finite, high > low else {
-                for hit in list { scores[hit.documentID] = 0 }
-                return
-            }
-            let offset: Double, scale: Double
-            switch normalization {
-            case .minMax:
-                offset = low
-                scale = high - low
-            case .zScore:
-                let mean = sum / Double(list.count)
-                var squares = 0.0
-                for hit in list {
-                    let deviation = Double(hit.score) - mean
-                    squares += deviation * deviation
+            if finite, high > low {
+                spread = true
+                switch normalization {
+                case .minMax:
+                    offset = low
+                    scale = high - low
+                case .zScore:
+                    let mean = sum / Double(list.count)
+                    var squares = 0.0
+                    for hit in list {
+                        let deviation = Double(hit.score) - mean
+                        squares += deviation * deviation
+                    }
+                    offset = mean
+                    scale = (squares / Double(list.count)).squareRoot()
                 }
-                offset = mean
-                scale = (squares / Double(list.count)).squareRoot()
+                missing = (low - offset) / scale
             }
-            missing = (low - offset) / scale
-            for hit in list {
-                let score = (Double(hit.score) - offset) / scale
-                scores[hit.documentID] = max(scores[hit.documentID] ?? -.infinity, score)
+            entries.reserveCapacity(list.count)
+            for hit in list { entries.append((hit.documentID, spread ? (Double(hit.score) - offset) / scale : 0)) }
+            // By id, the better score first, so that keeping the first of a repeated id keeps the better.
+            entries.sort { $0.documentID != $1.documentID ? $0.documentID < $1.documentID : $0.score > $1.score }
+            var kept = 0
+            for index in entries.indices where kept == 0 || entries[kept - 1].documentID != entries[index].documentID {
+                entries[kept] = entries[index]
+                kept += 1
             }
+            entries.removeLast(entries.count - kept)
         }
     }
 }
