@@ -203,8 +203,10 @@ extension Collection {
             let hits = dense.search.execute(dense.parts, buffer: buffer, bufferExcluded: bufferExcluded, counters: &counters)
             result.withLock { $0 = (hits, counters) }
         }, alongside: {
+            // Hybrid candidates keep their quantized scores (within E of the exact
+            // ones; see ExactSparseSearch.quantizedScores) unless the query is exact.
             try searchSparse(sparse, query: query, k: k, record: record, snapshot: snapshot, filter: filter,
-                             explanation: &explanation, connection)
+                             quantizedScores: !query.exact, explanation: &explanation, connection)
         })
         let (denseHits, counters) = result.withLock { $0 }
         return (sparseHits, denseHits, counters)
@@ -218,10 +220,11 @@ extension Collection {
     /// has no crossover yet. The write buffer is scanned. With `.certified`, a
     /// segment whose certificate does not hold is searched exactly.
     private func searchSparse(_ vector: SparseVector, query: Query, k: Int, record: CollectionRecord,
-                              snapshot: CollectionSnapshot, filter: FilterPlan?, explanation: inout QueryExplanation,
-                              _ connection: SQLiteConnection) throws -> [ScoredDocument] {
+                              snapshot: CollectionSnapshot, filter: FilterPlan?, quantizedScores: Bool = false,
+                              explanation: inout QueryExplanation, _ connection: SQLiteConnection) throws -> [ScoredDocument] {
         var exact = ExactSparseSearch(query: vector, k: k, queryDimension: record.queryDimension)
         exact.strategy = query._exactSparseStrategy
+        exact.quantizedScores = quantizedScores
         var exactCounters = ExactSparseSearch.Counters()
         // The Seismic search (and its dense query array) is set up only when a
         // segment can use it, not for every sparse query.
@@ -276,7 +279,8 @@ extension Collection {
                 estimate = costs.forwardScan
             } else {
                 try exact.search(segment, deleted: deleted, connection, into: &top, counters: &exactCounters)
-                plan = query._exactSparseStrategy == .forwardScan ? "exact-forward-scan" : "exact-inverted"
+                plan = query._exactSparseStrategy == .forwardScan ? "exact-forward-scan"
+                    : quantizedScores ? "inverted (quantized scores)" : "exact-inverted"
                 estimate = query._exactSparseStrategy == .forwardScan ? nil : costs.termAtATime
             }
             paths.insert(plan)

@@ -19,6 +19,12 @@ struct ExactSparseSearch {
     let query: SparseVector
     let k: Int
     var strategy: _ExactSparseStrategy = .invertedIndex
+    /// When true, a segment's top k by approximate (quantized) score is its
+    /// answer, with those scores — each within E of the exact one — and
+    /// nothing is rescored. For the candidate list of a non-exact hybrid query,
+    /// whose scores are normalized and fused with an approximate dense list:
+    /// on reuters21578 hybrid p50 153 → 138 µs, nDCG@10 0.7290 → 0.7293.
+    var quantizedScores = false
     /// The query as a dense array over the term space, so that looking up a
     /// document term's query weight is one load. Term spaces larger than
     /// `denseQueryLimit` ids (a 2³²-id array would be 16 GiB) score by merging
@@ -106,6 +112,12 @@ struct ExactSparseSearch {
                 approximate.insert(score: acc[ordinal], documentID: Int64(ordinal))
                 if approximate.isFull { bar = max(bar, approximate.threshold) }
             }
+        }
+        if quantizedScores {
+            for hit in approximate.sorted() where hit.score > 0 {
+                top.insert(score: hit.score, documentID: documentIDs[Int(hit.documentID)])
+            }
+            return
         }
         var local = TopK(k: k)
         let firstCandidates = approximate.sorted()
