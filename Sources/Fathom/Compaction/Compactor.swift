@@ -62,6 +62,8 @@ struct Compactor {
         var dense: DenseMatrix?
         /// Per input segment: each old ordinal's new ordinal, or -1 when dropped.
         var newOrdinals: [Int64: [Int32]] = [:]
+        /// Per new ordinal: the input segment the document comes from.
+        var sourceSegments: [Int64] = []
         var droppedCount = 0
     }
 
@@ -175,6 +177,7 @@ struct Compactor {
             for (newOrdinal, entry) in order.enumerated() {
                 let source = Int(entry.source), ordinal = Int(entry.ordinal)
                 input.documentIDs.append(entry.documentID)
+                input.sourceSegments.append(chosen[source].id)
                 input.forward.append(forwards[source], ordinal: ordinal)
                 input.dense?.append(denses[source]?.vector(at: ordinal))
                 input.newOrdinals[chosen[source].id]![ordinal] = Int32(newOrdinal)
@@ -240,8 +243,6 @@ struct Compactor {
             tombstones.reset()
 
             if let segmentID {
-                let sources = input.newOrdinals.flatMap { id, map in map.enumerated().compactMap { $0.element >= 0 ? (id, $0.element) : nil } }
-                let sourceOf = Dictionary(uniqueKeysWithValues: sources.map { ($0.1, $0.0) })
                 let deleted = Set(newlyDeleted)
                 let move = try connection.statement(
                     "UPDATE documents SET segment_id = ?, ordinal = ? WHERE doc_id = ? AND segment_id = ?")
@@ -249,7 +250,7 @@ struct Compactor {
                     try move.bind(1, segmentID)
                     try move.bind(2, ordinal)
                     try move.bind(3, documentID)
-                    try move.bind(4, sourceOf[Int32(ordinal)]!)
+                    try move.bind(4, input.sourceSegments[ordinal])
                     try move.run()
                     // A document row is gone exactly when its old ordinal was tombstoned.
                     guard (connection.changes == 1) != deleted.contains(Int32(ordinal)) else {
