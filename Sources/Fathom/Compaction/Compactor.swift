@@ -325,13 +325,7 @@ struct Compactor {
             }
         }
         // Hand the freed pages back to the file system, 8 MiB per transaction.
-        while try write({ connection -> Bool in
-            let free = try connection.scalarInt("PRAGMA freelist_count") ?? 0
-            let pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4_096
-            guard free * pageSize > 4 << 20 else { return false }
-            try connection.execute("PRAGMA incremental_vacuum(\((8 << 20) / pageSize))")
-            return true
-        }) {}
+        while try write({ try CollectionWriter.releaseFreePages($0, maximumBytes: 8 << 20) }) {}
         // Best effort: a long reader can keep the log from being reset.
         try context.pool.withWriter { try? $0.execute("PRAGMA wal_checkpoint(PASSIVE)") }
     }

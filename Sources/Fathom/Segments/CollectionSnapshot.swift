@@ -61,27 +61,14 @@ final class SnapshotCache: Sendable {
     }
 
     private func loadSegments(_ record: CollectionRecord, _ connection: SQLiteConnection) throws -> [Segment] {
-        let statement = try connection.statement(
-            "SELECT id, doc_count, posting_count, format FROM segments WHERE collection_id = ? AND state = 'live' ORDER BY id")
-        defer { statement.reset() }
-        try statement.bind(1, record.id)
-        var rows: [(Int64, Int, Int, SegmentFormat)] = []
-        while try statement.step() {
-            guard let format = SegmentFormat(rawValue: statement.int(3)) else {
-                throw FathomError.corruption(what: "segment \(statement.int64(0))",
-                                             detail: "unknown segment format \(statement.int(3))")
-            }
-            rows.append((statement.int64(0), statement.int(1), statement.int(2), format))
-        }
+        // Fresh rows; a segment already cached (and what it has decoded) is kept instead.
+        let rows = try SegmentRow.live(of: record, connection)
         return segments.withLock { cache in
             var entry = cache[record.id] ?? (version: record.version, byID: [:])
-            let live = rows.map { id, documentCount, postingCount, format in
-                if let segment = entry.byID[id] { return segment }
-                let segment = Segment(id: id, documentCount: documentCount, postingCount: postingCount,
-                                      termLimit: record.termLimit, denseDimension: record.schema.dense?.dimension,
-                                      denseMetric: record.schema.dense?.metric ?? .dot, format: format)
-                entry.byID[id] = segment
-                return segment
+            let live = rows.map { row in
+                if let segment = entry.byID[row.segment.id] { return segment }
+                entry.byID[row.segment.id] = row.segment
+                return row.segment
             }
             if record.version >= entry.version {
                 // The newest manifest seen: keep exactly its segments.

@@ -139,11 +139,16 @@ enum CollectionWriter {
         return documentIDs.count
     }
 
-    /// Returns free pages to the file system once they exceed 4 MiB: sealing
-    /// drains the write buffer, whose pages would otherwise stay in the file.
-    static func releaseFreePages(_ connection: SQLiteConnection) throws {
+    /// Returns free pages to the file system once they exceed 4 MiB — all of
+    /// them, or at most `maximumBytes` (a compaction frees a whole segment and
+    /// keeps each transaction short); returns whether any were released.
+    /// Sealing drains the write buffer, whose pages would otherwise stay in the file.
+    @discardableResult
+    static func releaseFreePages(_ connection: SQLiteConnection, maximumBytes: Int? = nil) throws -> Bool {
         let free = try connection.scalarInt("PRAGMA freelist_count") ?? 0
         let pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4_096
-        if free * pageSize > 4 << 20 { try connection.execute("PRAGMA incremental_vacuum") }
+        guard free * pageSize > 4 << 20 else { return false }
+        try connection.execute("PRAGMA incremental_vacuum" + (maximumBytes.map { "(\($0 / Int(pageSize)))" } ?? ""))
+        return true
     }
 }

@@ -280,7 +280,8 @@ final class Segment: Sendable {
 
 /// A live segment's manifest row, as a fresh `Segment` (nothing decoded,
 /// nothing shared with the readers' caches) with the id range it records.
-/// For code that must not trust cached decoding: `verify` and migrations.
+/// `verify` and migrations use it as is, since they must not trust cached
+/// decoding; `SnapshotCache` keeps its cached object for a segment it knows.
 struct SegmentRow {
     var segment: Segment
     var firstDocumentID: Int64

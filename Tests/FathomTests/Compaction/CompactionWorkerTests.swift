@@ -63,7 +63,9 @@ struct CompactionWorkerTests {
                 try CompactionTests.expectMatchesModel(collection, model)
                 let states = try CompactionWorker.segmentStates(of: collection.name, database.pool)
                 #expect(states.reduce(0) { $0 + $1.liveCount } == model.count)
-                // Stopped means stopped: no merge publishes after stop returned.
+                // Stopped means stopped: no merge publishes after stop returned, not even
+                // over many of the worker's check intervals (10 ms).
+                Thread.sleep(forTimeInterval: 0.2)
                 let after = try CompactionWorker.segmentStates(of: collection.name, database.pool)
                 #expect(after == states)
             }
