@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side by side, in one run on one machine: the dense peers (hnswlib, faiss HNSW and flat,
 # usearch, sqlite-vec, numpy brute force; through ../shared/tools/peers) and `fathom bench`
-# (exact flat scan, the HNSW graph over an ef_search sweep, and the compact codes), on the same
+# (exact flat scan, the HNSW graph over an ef_search sweep walking int8 codes and float32
+# vectors, and the compact codes), on the same
 # dataset, printing recall@10 against p50 latency and QPS. Single-threaded.
 #
 #   tools/compare-dense.sh [DATASET_DIR] [WORK_DIR]
@@ -47,8 +48,11 @@ bench() {
     python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.4f | %.1f | %.1f | %.0f |" % (d["recall_at_k"], d["latency_ms_p50"]*1000, d["latency_ms_p99"]*1000, d["qps"]))'
 }
 echo "| exact flat | | $(bench --exact)"
-for ef in 16 32 48 64 100 150 200 300; do
-  echo "| hnsw | ef_search $ef | $(bench --ef-search "$ef")"
+for ef in 16 32 48 56 64 80 100 150 200 300; do
+  echo "| hnsw, int8 walk (default) | ef_search $ef | $(bench --ef-search "$ef")"
+done
+for ef in 48 64 100 200; do
+  echo "| hnsw, float32 walk | ef_search $ef | $(bench --ef-search "$ef" --graph-precision float32)"
 done
 for codes in "float16 10" "float16 20" "int8 20" "int8 50" "binary 100" "binary 300" "binary 1000"; do
   set -- $codes

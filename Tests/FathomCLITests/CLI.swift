@@ -87,8 +87,9 @@ struct ChildOutputFiles {
     init(in io: TemporaryDirectory) throws {
         outPath = io.path("stdout")
         errPath = io.path("stderr")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        // A failure to create shows as the FileHandle error below.
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     }

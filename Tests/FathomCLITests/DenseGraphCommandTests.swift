@@ -23,7 +23,14 @@ struct DenseGraphCommandTests {
         let graph = try CLI.succeed(["search", path, "--query-file", SampleDatabase.queries, "--limit", "1",
                                      "--mode", "dense", "--explain"])
         let plan = try #require(graph.stdoutLines.first { $0.contains("plan:") })
-        #expect(plan.contains("dense: hnsw(ef 40)") && plan.contains("nodes visited"), "\(plan)")
+        #expect(plan.contains("dense: hnsw-int8(ef 40, rescore 40)") && plan.contains("nodes visited")
+                && plan.contains("40 dense candidates rescored"), "\(plan)")
+        let float32 = try CLI.succeed(["search", path, "--query-file", SampleDatabase.queries, "--limit", "1",
+                                       "--mode", "dense", "--explain", "--graph-precision", "float32"])
+        #expect(float32.stdoutLines.contains { $0.contains("dense: hnsw(ef 40)") && !$0.contains("rescored") }, "\(float32)")
+        let shallow = try CLI.succeed(["search", path, "--query-file", SampleDatabase.queries, "--limit", "1",
+                                       "--mode", "dense", "--explain", "--rescore", "12"])
+        #expect(shallow.stdoutLines.contains { $0.contains("hnsw-int8(ef 40, rescore 12)") }, "\(shallow)")
         let wide = try CLI.succeed(["search", path, "--query-file", SampleDatabase.queries, "--limit", "1",
                                     "--mode", "dense", "--explain", "--ef-search", "1000"])
         #expect(wide.stdoutLines.contains { $0.contains("exact-flat (ef ≥ segment size)") }, "\(wide)")
@@ -47,6 +54,19 @@ struct DenseGraphCommandTests {
         #expect(wide >= 0.95, "ef 200 on 800 documents: \(wide)")
         #expect(try recall(["--exact"]) >= 0.999)
         #expect(try recall(["--dense-codes", "float16", "--rescore", "30"]) >= 0.99)
+        #expect(try recall(["--ef-search", "200", "--graph-precision", "float32"]) >= 0.95)
+    }
+
+    @Test("create --graph-precision sets the collection's default walk; a query's option overrides it")
+    func graphPrecisionDefault() throws {
+        let directory = TemporaryDirectory("fathom-cli-dense")
+        let path = try Self.database(directory, extra: ["--graph-precision", "float32", "--ef-search", "30"])
+        let plain = try CLI.succeed(["search", path, "--query-file", SampleDatabase.queries, "--limit", "1",
+                                     "--mode", "dense", "--explain"])
+        #expect(plain.stdoutLines.contains { $0.contains("dense: hnsw(ef 30)") }, "\(plain)")
+        let int8 = try CLI.succeed(["search", path, "--query-file", SampleDatabase.queries, "--limit", "1",
+                                    "--mode", "dense", "--explain", "--graph-precision", "int8"])
+        #expect(int8.stdoutLines.contains { $0.contains("dense: hnsw-int8(ef 30, rescore 30)") }, "\(int8)")
     }
 
     @Test("stats reports the graph's stored bytes and the bytes per vector of each representation")
@@ -67,7 +87,11 @@ struct DenseGraphCommandTests {
         let directory = TemporaryDirectory("fathom-cli-dense")
         let sample = try SampleDatabase.ready()
         CLI.expectOneLineError(try CLI.run(["search", sample.database, "--query-file", SampleDatabase.queries,
-                                            "--rescore", "5"]), "--rescore without --dense-codes")
+                                            "--rescore", "0"]), "--rescore 0")
+        CLI.expectOneLineError(try CLI.run(["search", sample.database, "--query-file", SampleDatabase.queries,
+                                            "--graph-precision", "int4"]), "--graph-precision int4")
+        CLI.expectOneLineError(try CLI.run(["create", directory.path("bad2.fathom"), "--dense-dim", "8",
+                                            "--graph-precision", "float64"]), "create --graph-precision float64")
         CLI.expectOneLineError(try CLI.run(["search", sample.database, "--query-file", SampleDatabase.queries,
                                             "--ef-search", "0"]), "--ef-search 0")
         CLI.expectOneLineError(try CLI.run(["search", sample.database, "--query-file", SampleDatabase.queries,

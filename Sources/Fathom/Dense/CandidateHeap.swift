@@ -68,4 +68,16 @@ struct CandidateHeap<Order: CandidateHeapOrder> {
         }
         return top
     }
+
+    /// Empties the heap into an array of at most `limit` elements, the best
+    /// first (for a worst-on-top heap: its best `limit`), as `ScoredDocument`s
+    /// whose `documentID` is the node.
+    mutating func drainBestFirst(limit: Int) -> [ScoredDocument] where Order == WorstOnTop {
+        while items.count > limit { _ = pop() }
+        var found: [ScoredDocument] = []
+        found.reserveCapacity(items.count)
+        while let worst = pop() { found.append(ScoredDocument(score: worst.score, documentID: Int64(worst.node))) }
+        found.reverse()
+        return found
+    }
 }

@@ -50,15 +50,14 @@ extension DenseCodes {
     }
 }
 
-/// Codes with one scalar per dimension (float16, int8): one scan loop serves
-/// both, with the kernel chosen once per process.
+/// Codes scored against the float query one scalar per dimension (float16;
+/// int8 quantises the query instead, see `Int8Codes`), with the kernel chosen
+/// once per process.
 protocol ScalarCodes: DenseCodes {
     associatedtype Code
     /// `dimension` codes per row, row after row.
     var codes: [Code] { get }
     var scoring: ApproximateScoring { get }
-    /// The factor of a row's code dot product (int8's per-row scale; 1 for float16).
-    func rowScale(_ row: Int) -> Float
     /// Σ query[i] × code[i] in portable Swift SIMD.
     static func portableDot(_ query: UnsafePointer<Float>, _ code: UnsafePointer<Code>, count: Int) -> Float
     /// The same with the AVX + F16C kernel (only when `DenseCodeKernels.accelerated`).
@@ -105,7 +104,7 @@ extension ScalarCodes {
                 for i in 0..<count {
                     let r = row(i)
                     guard present[r] else { scores[i] = -.infinity; continue }
-                    let dot = dot(query, codes.baseAddress! + r * dimension, dimension) * rowScale(r)
+                    let dot = dot(query, codes.baseAddress! + r * dimension, dimension)
                     scores[i] = scoring.score(dot: dot, row: r, querySquaredNorm: queryNorm)
                 }
             }

@@ -147,6 +147,8 @@ struct DenseGraphSearchCounters: Sendable, Equatable {
     var distanceComputations = 0
     /// Searches answered by a flat scan because `ef` covered the whole graph.
     var exactScans = 0
+    /// Rows re-scored in float32 after a walk over int8 codes.
+    var candidatesRescored = 0
 }
 
 /// Per-query working memory of a graph search, reusable across queries of one
@@ -158,6 +160,8 @@ struct DenseGraphSearchScratch {
     fileprivate var candidates = CandidateHeap<BestOnTop>()
     fileprivate var results = CandidateHeap<WorstOnTop>()
     fileprivate var pending: [UInt32] = []
+    /// The int16 query of a walk over int8 codes.
+    fileprivate var quantizedQuery: [Int16] = []
 
     init(nodeCount: Int) {
         visited = [UInt64](repeating: 0, count: (nodeCount + 63) >> 6)
@@ -185,6 +189,11 @@ extension DenseGraph {
     /// traversed — they still connect the graph — but never returned; rows
     /// without a vector in `vectors` are never returned either.
     ///
+    /// With `codes`, the walk scores nodes on their int8 codes and the best
+    /// `max(rescoreDepth, k)` of the final beam (at most `max(ef, k)` rows) are
+    /// re-scored with the float32 vectors: returned scores are exact, only the
+    /// path and the shortlist can differ from a float32 walk.
+    ///
     /// When `ef` is at least the number of nodes, the answer is computed by a
     /// flat scan instead, so it is exactly the brute-force top-k (same kernel,
     /// same tie order as `ExactDenseSearch`): a beam that wide would score
@@ -194,8 +203,11 @@ extension DenseGraph {
     /// - Parameters:
     ///   - query: `vectors.dimension` floats; for cosine, normalised by the caller.
     ///   - vectors: The rows the graph was built over (same count and order).
-    func search(query: UnsafePointer<Float>, k: Int, ef: Int, vectors: DenseMatrix, excluded: OrdinalBitmap?,
-                scratch: inout DenseGraphSearchScratch, counters: inout DenseGraphSearchCounters) -> [ScoredDocument] {
+    ///   - codes: Int8 codes of `vectors` to walk on, or nil to walk on the float32 rows.
+    ///   - rescoreDepth: With `codes`: how many of the beam's best are re-scored.
+    func search(query: UnsafePointer<Float>, k: Int, ef: Int, vectors: DenseMatrix, codes: Int8Codes? = nil,
+                rescoreDepth: Int = .max, excluded: OrdinalBitmap?, scratch: inout DenseGraphSearchScratch,
+                counters: inout DenseGraphSearchCounters) -> [ScoredDocument] {
         precondition(vectors.documentCount == nodeCount, "the graph spans \(nodeCount) rows, the matrix has \(vectors.documentCount)")
         guard k >= 1, insertedCount > 0, entryPoint != Self.noEntryPoint else { return [] }
         if ef >= insertedCount {
@@ -203,102 +215,130 @@ extension DenseGraph {
         }
         let width = max(ef, k)
         let dimension = vectors.dimension
-        let metric = self.metric
         scratch.reset(nodeCount: nodeCount)
-        return vectors.values.withUnsafeBufferPointer { valuesBuffer in
+        return vectors.values.withUnsafeBufferPointer { values in
             vectors.inverseNorms.withUnsafeBufferPointer { norms in
-                let values = valuesBuffer.baseAddress!
-                @inline(__always) func score(_ node: UInt32) -> Float {
-                    DenseKernels.score(metric, query: query, document: values + Int(node) * dimension,
-                                       dimension: dimension, inverseNorm: norms[Int(node)])
+                let exact = Float32GraphScorer(metric: metric, query: query, values: values.baseAddress!,
+                                               inverseNorms: norms.baseAddress!, dimension: dimension)
+                guard let codes else {
+                    walk(exact, width: width, vectors: vectors, excluded: excluded, scratch: &scratch, counters: &counters)
+                    return scratch.results.drainBestFirst(limit: k)
                 }
-                // Upper layers: greedy walk towards the query.
-                var current = GraphCandidate(score: score(entryPoint), node: entryPoint)
-                counters.distanceComputations += 1
-                var layer = maxLevel
-                while layer >= 1 {
-                    var improved = true
-                    while improved {
-                        improved = false
-                        counters.nodesVisited += 1
-                        guard let slot = upperSlot(current.node, layer: layer) else { break }
-                        let start = slot * m
-                        for i in start..<(start + Int(upperCounts[slot])) {
-                            let candidate = GraphCandidate(score: score(upperNeighbors[i]), node: upperNeighbors[i])
-                            counters.distanceComputations += 1
-                            if current < candidate {
-                                current = candidate
-                                improved = true
-                            }
-                        }
-                    }
-                    layer -= 1
-                }
-                // Layer 0: beam search; excluded rows enter the beam but not the results.
-                @inline(__always) func eligible(_ node: UInt32) -> Bool {
-                    vectors.present[Int(node)] && !(excluded?.contains(Int(node)) ?? false)
-                }
-                scratch.visited.withUnsafeMutableBufferPointer { visited in
-                    @inline(__always) func visit(_ node: UInt32) -> Bool {
-                        let bit: UInt64 = 1 << UInt64(node & 63)
-                        let word = Int(node >> 6)
-                        if visited[word] & bit != 0 { return false }
-                        visited[word] |= bit
-                        return true
-                    }
-                    _ = visit(current.node)
-                    scratch.candidates.insert(current)
-                    if eligible(current.node) { scratch.results.insert(current) }
-                    let stride = layer0Stride
-                    layer0Neighbors.withUnsafeBufferPointer { neighbors in
-                        while let closest = scratch.candidates.pop() {
-                            if scratch.results.count >= width, closest < scratch.results.top! { break }
-                            counters.nodesVisited += 1
-                            let start = Int(closest.node) * stride
-                            // The next node to expand is most likely the best
-                            // remaining candidate: start loading its neighbour
-                            // list now, while this node's neighbours are scored.
-                            if let next = scratch.candidates.top {
-                                let list = UnsafeRawPointer(neighbors.baseAddress! + Int(next.node) * stride)
-                                fathom_prefetch(list)
-                                fathom_prefetch(list + 64)
-                            }
-                            scratch.pending.removeAll(keepingCapacity: true)
-                            for i in start..<(start + Int(layer0Counts[Int(closest.node)])) where visit(neighbors[i]) {
-                                scratch.pending.append(neighbors[i])
-                                Self.prefetch(row: values + Int(neighbors[i]) * dimension, dimension: dimension)
-                            }
-                            counters.distanceComputations += scratch.pending.count
-                            for node in scratch.pending {
-                                let candidate = GraphCandidate(score: score(node), node: node)
-                                guard scratch.results.count < width || scratch.results.top! < candidate else { continue }
-                                scratch.candidates.insert(candidate)
-                                if eligible(node) {
-                                    scratch.results.insert(candidate)
-                                    if scratch.results.count > width { _ = scratch.results.pop() }
-                                }
-                            }
+                precondition(codes.documentCount == nodeCount && codes.dimension == dimension, "codes of other rows")
+                // Taken out of the scratch for the walk (which mutates the scratch), put back after.
+                var quantized: [Int16] = []
+                swap(&quantized, &scratch.quantizedQuery)
+                defer { swap(&quantized, &scratch.quantizedQuery) }
+                if quantized.count != dimension { quantized = [Int16](repeating: 0, count: dimension) }
+                quantized.withUnsafeMutableBufferPointer { storage in
+                    codes.codes.withUnsafeBufferPointer { codeValues in
+                        codes.scales.withUnsafeBufferPointer { scales in
+                            let scorer = Int8GraphScorer(
+                                query: QuantizedQuery(query, dimension: dimension, storage: storage.baseAddress!, metric: metric),
+                                codes: codeValues.baseAddress!, scales: scales.baseAddress!, scoring: codes.scoring,
+                                dimension: dimension)
+                            walk(scorer, width: width, vectors: vectors, excluded: excluded, scratch: &scratch,
+                                 counters: &counters)
                         }
                     }
                 }
-                while scratch.results.count > k { _ = scratch.results.pop() }
-                var found: [ScoredDocument] = []
-                found.reserveCapacity(scratch.results.count)
-                while let worst = scratch.results.pop() {
-                    found.append(ScoredDocument(score: worst.score, documentID: Int64(worst.node)))
-                }
-                found.reverse()
-                return found
+                // Re-score the final beam exactly: load every row first, then score.
+                while scratch.results.count > max(rescoreDepth, k) { _ = scratch.results.pop() }
+                let beam = scratch.results.items
+                for candidate in beam { exact.prefetch(candidate.node) }
+                var top = TopK(k: k)
+                for candidate in beam { top.insert(score: exact.score(candidate.node), documentID: Int64(candidate.node)) }
+                counters.candidatesRescored += beam.count
+                return top.sorted()
             }
         }
     }
 
-    /// ``search(query:k:ef:vectors:excluded:scratch:counters:)`` with a fresh scratch.
-    func search(query: UnsafePointer<Float>, k: Int, ef: Int, vectors: DenseMatrix, excluded: OrdinalBitmap?,
+    /// The walk proper: greedy descent through the upper layers, then the
+    /// layer-0 beam of width `width`, leaving the best `width` eligible nodes
+    /// in `scratch.results` (scored by `scorer`).
+    @inline(__always)
+    private func walk<Scorer: GraphScorer>(_ scorer: Scorer, width: Int, vectors: DenseMatrix, excluded: OrdinalBitmap?,
+                                          scratch: inout DenseGraphSearchScratch,
+                                          counters: inout DenseGraphSearchCounters) {
+        // Upper layers: greedy walk towards the query.
+        var current = GraphCandidate(score: scorer.score(entryPoint), node: entryPoint)
+        counters.distanceComputations += 1
+        var layer = maxLevel
+        while layer >= 1 {
+            var improved = true
+            while improved {
+                improved = false
+                counters.nodesVisited += 1
+                guard let slot = upperSlot(current.node, layer: layer) else { break }
+                let start = slot * m
+                for i in start..<(start + Int(upperCounts[slot])) {
+                    let candidate = GraphCandidate(score: scorer.score(upperNeighbors[i]), node: upperNeighbors[i])
+                    counters.distanceComputations += 1
+                    if current < candidate {
+                        current = candidate
+                        improved = true
+                    }
+                }
+            }
+            layer -= 1
+        }
+        // Layer 0: beam search; excluded rows enter the beam but not the results.
+        @inline(__always) func eligible(_ node: UInt32) -> Bool {
+            vectors.present[Int(node)] && !(excluded?.contains(Int(node)) ?? false)
+        }
+        scratch.visited.withUnsafeMutableBufferPointer { visited in
+            @inline(__always) func visit(_ node: UInt32) -> Bool {
+                let bit: UInt64 = 1 << UInt64(node & 63)
+                let word = Int(node >> 6)
+                if visited[word] & bit != 0 { return false }
+                visited[word] |= bit
+                return true
+            }
+            _ = visit(current.node)
+            scratch.candidates.insert(current)
+            if eligible(current.node) { scratch.results.insert(current) }
+            let stride = layer0Stride
+            layer0Neighbors.withUnsafeBufferPointer { neighbors in
+                while let closest = scratch.candidates.pop() {
+                    if scratch.results.count >= width, closest < scratch.results.top! { break }
+                    counters.nodesVisited += 1
+                    let start = Int(closest.node) * stride
+                    // The next node to expand is most likely the best
+                    // remaining candidate: start loading its neighbour
+                    // list now, while this node's neighbours are scored.
+                    if let next = scratch.candidates.top {
+                        let list = UnsafeRawPointer(neighbors.baseAddress! + Int(next.node) * stride)
+                        fathom_prefetch(list)
+                        fathom_prefetch(list + 64)
+                    }
+                    scratch.pending.removeAll(keepingCapacity: true)
+                    for i in start..<(start + Int(layer0Counts[Int(closest.node)])) where visit(neighbors[i]) {
+                        scratch.pending.append(neighbors[i])
+                        scorer.prefetch(neighbors[i])
+                    }
+                    counters.distanceComputations += scratch.pending.count
+                    for node in scratch.pending {
+                        let candidate = GraphCandidate(score: scorer.score(node), node: node)
+                        guard scratch.results.count < width || scratch.results.top! < candidate else { continue }
+                        scratch.candidates.insert(candidate)
+                        if eligible(node) {
+                            scratch.results.insert(candidate)
+                            if scratch.results.count > width { _ = scratch.results.pop() }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``search(query:k:ef:vectors:codes:rescoreDepth:excluded:scratch:counters:)`` with a fresh scratch.
+    func search(query: UnsafePointer<Float>, k: Int, ef: Int, vectors: DenseMatrix, codes: Int8Codes? = nil,
+                rescoreDepth: Int = .max, excluded: OrdinalBitmap?,
                 counters: inout DenseGraphSearchCounters) -> [ScoredDocument] {
         var scratch = DenseGraphSearchScratch(nodeCount: ef >= insertedCount ? 0 : nodeCount)
-        return search(query: query, k: k, ef: ef, vectors: vectors, excluded: excluded,
-                      scratch: &scratch, counters: &counters)
+        return search(query: query, k: k, ef: ef, vectors: vectors, codes: codes, rescoreDepth: rescoreDepth,
+                      excluded: excluded, scratch: &scratch, counters: &counters)
     }
 
     /// The exact top-k over the graph's nodes: the answer when `ef` covers them all.

@@ -89,8 +89,6 @@ struct Float16Codes: ScalarCodes, Equatable {
         return sum
     }
 
-    func rowScale(_ row: Int) -> Float { 1 }
-
     static func acceleratedDot(_ query: UnsafePointer<Float>, _ code: UnsafePointer<UInt16>, count: Int) -> Float {
         fathom_dot_f16_avx(query, code, count)
     }

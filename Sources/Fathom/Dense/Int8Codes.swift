@@ -4,18 +4,17 @@ import CFathomShims
 /// quantisation): `scale = max|xᵢ| / 127`, `cᵢ = round(xᵢ / scale)` in
 /// `-127...127`, decoded `x̂ᵢ = cᵢ × scale`.
 ///
-/// Error bound: |xᵢ − x̂ᵢ| ≤ scale/2 for every component (plus the rounding of
-/// one float division), so |q·d − q·d̂| ≤ scale/2 · Σ|qᵢ| = scale/2 · ‖q‖₁ and
-/// the score error is that times `ApproximateScoring.errorFactor`
-/// (``scoreErrorBound(query:row:)``). A row whose largest component is so
-/// small that the scale underflows is stored as zeros (its error is then at
-/// most that component).
+/// Scoring quantises the query too, to int16 with one scale (`QuantizedQuery`),
+/// and sums `q₁₆ᵢ × cᵢ` exactly in integers (`vpmaddwd` on AVX2 CPUs): the
+/// same kernel as the graph walk over these codes (`Int8GraphScorer`).
 ///
-/// The scan multiplies the float query by the widened codes and applies the
-/// scale once per row: `fathom_dot_i8_avx` when the CPU has AVX
-/// (`DenseCodeKernels.accelerated`), else SIMD8 lanes in Swift (which it
-/// inlines, unlike its SIMD16 integer-to-float conversion).
-struct Int8Codes: ScalarCodes, Equatable {
+/// Error bound: |xᵢ − x̂ᵢ| ≤ scale/2 for every component (plus the rounding of
+/// one float division), so |q·d − q·d̂| ≤ scale/2 · ‖q‖₁; the int16 query adds
+/// at most scale_q/2 · Σ|x̂ᵢ|; the score error is their sum times
+/// `ApproximateScoring.errorFactor` (``scoreErrorBound(query:row:)``). A row
+/// whose largest component is so small that the scale underflows is stored as
+/// zeros (its error is then at most that component).
+struct Int8Codes: DenseCodes, Equatable {
     let dimension: Int
     let metric: DenseMetric
     let present: [Bool]
@@ -32,18 +31,16 @@ struct Int8Codes: ScalarCodes, Equatable {
         self.dimension = dimension
         self.metric = metric
         present = vectors.present
-        var codes = [Int8](repeating: 0, count: vectors.values.count)
         var scales = [Float](repeating: 0, count: vectors.documentCount)
-        for row in 0..<vectors.documentCount {
-            let start = row * dimension
-            var largest: Float = 0
-            for i in start..<(start + dimension) { largest = max(largest, abs(vectors.values[i])) }
-            let scale = largest / 127
-            guard scale > 0, scale.isFinite else { continue }
-            scales[row] = scale
-            for i in start..<(start + dimension) {
-                codes[i] = Int8(min(max((vectors.values[i] / scale).rounded(), -127), 127))
+        // Encoded once per segment, on the first query that walks or scans int8 codes.
+        let codes = [Int8](unsafeUninitializedCapacity: vectors.values.count) { codes, initialized in
+            vectors.values.withUnsafeBufferPointer { values in
+                for row in 0..<vectors.documentCount {
+                    scales[row] = fathom_quantize_i8_row(values.baseAddress! + row * dimension, dimension,
+                                                         codes.baseAddress! + row * dimension)
+                }
             }
+            initialized = vectors.values.count
         }
         self.codes = codes
         self.scales = scales
@@ -59,38 +56,62 @@ struct Int8Codes: ScalarCodes, Equatable {
         codes[(row * dimension)..<((row + 1) * dimension)].map { Float($0) * scales[row] }
     }
 
-    /// Σ qᵢ·cᵢ over `count` components (unscaled).
-    @inline(__always)
-    static func portableDot(_ query: UnsafePointer<Float>, _ code: UnsafePointer<Int8>, count: Int) -> Float {
-        let q = UnsafeRawPointer(query), c = UnsafeRawPointer(code)
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        var i = 0
-        while i + 16 <= count {
-            acc0 += SIMD8<Float>(c.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self))
-                * q.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            acc1 += SIMD8<Float>(c.loadUnaligned(fromByteOffset: i + 8, as: SIMD8<Int8>.self))
-                * q.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-            i += 16
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < count {
-            sum += query[i] * Float(code[i])
-            i += 1
-        }
-        return sum
+    func scores(query: UnsafePointer<Float>, into scores: inout [Float]) {
+        self.scores(query: query, into: &scores, accelerated: DenseKernels.accelerated)
     }
 
-    func rowScale(_ row: Int) -> Float { scales[row] }
+    func scores(query: UnsafePointer<Float>, rows: [UInt32], into scores: inout [Float]) {
+        self.scores(query: query, rows: rows, into: &scores, accelerated: DenseKernels.accelerated)
+    }
 
-    static func acceleratedDot(_ query: UnsafePointer<Float>, _ code: UnsafePointer<Int8>, count: Int) -> Float {
-        fathom_dot_i8_avx(query, code, count)
+    /// ``scores(query:into:)`` with the kernel chosen (tests run both).
+    func scores(query: UnsafePointer<Float>, into scores: inout [Float], accelerated: Bool) {
+        scan(query: query, count: documentCount, row: { $0 }, into: &scores, accelerated: accelerated)
+    }
+
+    /// ``scores(query:rows:into:)`` with the kernel chosen (tests run both).
+    func scores(query: UnsafePointer<Float>, rows: [UInt32], into scores: inout [Float], accelerated: Bool) {
+        precondition(rows.allSatisfy { Int($0) < documentCount }, "row out of range")
+        scan(query: query, count: rows.count, row: { Int(rows[$0]) }, into: &scores, accelerated: accelerated)
+    }
+
+    @inline(__always)
+    private func scan(query: UnsafePointer<Float>, count: Int, row: (Int) -> Int, into scores: inout [Float],
+                      accelerated: Bool) {
+        precondition(!accelerated || DenseKernels.accelerated, "this CPU lacks AVX2")
+        if scores.count != count { scores = [Float](repeating: 0, count: count) }
+        let dimension = self.dimension
+        var storage = [Int16](repeating: 0, count: dimension)
+        storage.withUnsafeMutableBufferPointer { storage in
+            let quantized = QuantizedQuery(query, dimension: dimension, storage: storage.baseAddress!, metric: metric)
+            codes.withUnsafeBufferPointer { codes in
+                scales.withUnsafeBufferPointer { scales in
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        for i in 0..<count {
+                            let r = row(i)
+                            guard present[r] else { scores[i] = -.infinity; continue }
+                            let sum = QuantizedQuery.dot(quantized.values, codes.baseAddress! + r * dimension,
+                                                         count: dimension, accelerated: accelerated)
+                            let dot = Float(sum) * quantized.scale * scales[r]
+                            scores[i] = scoring.score(dot: dot, row: r, querySquaredNorm: quantized.squaredNorm)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The largest |approximate − exact score| of `row` (see the type's
     /// comment), before float rounding of the sums.
     func scoreErrorBound(query: UnsafePointer<Float>, row: Int) -> Float {
-        var norm1: Float = 0
-        for i in 0..<dimension { norm1 += abs(query[i]) }
-        return scales[row] / 2 * norm1 * scoring.errorFactor(row: row)
+        var norm1: Float = 0, largest: Float = 0
+        for i in 0..<dimension {
+            norm1 += abs(query[i])
+            largest = max(largest, abs(query[i]))
+        }
+        let queryScale = largest / Float(QuantizedQuery.largestValue(dimension: dimension))
+        var codeNorm1: Float = 0
+        for i in (row * dimension)..<((row + 1) * dimension) { codeNorm1 += abs(Float(codes[i])) }
+        return (scales[row] / 2 * norm1 + queryScale / 2 * scales[row] * codeNorm1) * scoring.errorFactor(row: row)
     }
 }

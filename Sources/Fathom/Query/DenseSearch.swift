@@ -8,7 +8,9 @@ import Foundation
 /// - `parameters.codes` set: a flat scan over that segment's compact codes,
 ///   the best `rescoreDepth` re-scored with the float32 vectors;
 /// - otherwise the segment's HNSW graph with beam `efSearch` (exact when the
-///   segment has at most `efSearch` vectors).
+///   segment has at most `efSearch` vectors), walked on the segment's int8
+///   codes with the best `rescoreDepth` of the final beam re-scored in
+///   float32 (`graphPrecision` `.int8`, the default) or on the float32 rows.
 ///
 /// Per-segment answers (local ordinals) are merged into one top-k by
 /// internal document id; deleted documents are never returned.
@@ -61,6 +63,8 @@ struct DenseSearch {
         let deleted: OrdinalBitmap?
         let graph: DenseGraph?
         let codes: (any DenseCodes)?
+        /// The int8 codes the graph walk scores on (nil: it walks the float32 rows).
+        var walkCodes: Int8Codes? = nil
         /// The graph's beam for this segment (widened under a filter).
         var ef: Int
         /// A filter made a flat scan of the admitted vectors cheaper than the graph.
@@ -79,7 +83,8 @@ struct DenseSearch {
             var prefiltered = false
             if graph != nil, let matches = filter?.segments[segment.id] {
                 let flat = PlanCosts.flat(documents: matches.documents, matches: matches.matches, dimension: matrix.dimension)
-                let widened = PlanCosts.graph(documents: matches.documents, matches: matches.matches, ef: ef)
+                let widened = PlanCosts.graph(documents: matches.documents, matches: matches.matches, ef: ef,
+                                              precision: parameters.graphPrecision)
                 if flat <= widened {
                     graph = nil
                     prefiltered = true
@@ -87,10 +92,14 @@ struct DenseSearch {
                     ef = PlanCosts.widenedEf(documents: matches.documents, matches: matches.matches, ef: ef)
                 }
             }
-            return SegmentParts(segment: segment.id, matches: filter?.segments[segment.id], matrix: matrix,
+            var parts = SegmentParts(segment: segment.id, matches: filter?.segments[segment.id], matrix: matrix,
                                 documentIDs: try segment.documentIDs(connection),
                                 deleted: snapshot.deletions[segment.id], graph: graph, codes: codes, ef: ef,
                                 prefiltered: prefiltered)
+            if graph != nil, parameters.graphPrecision == .int8 {
+                parts.walkCodes = try segment.denseCodes(.int8, connection) as? Int8Codes
+            }
+            return parts
         }
     }
 
@@ -128,7 +137,10 @@ struct DenseSearch {
         guard parts.codes == nil else { return nil }
         let documents = parts.matrix.documentCount
         let live = parts.matches?.matches ?? (documents - (parts.deleted?.count ?? 0))
-        if parts.graph != nil { return PlanCosts.graph(documents: documents, matches: documents, ef: parts.ef) }
+        if parts.graph != nil {
+            return PlanCosts.graph(documents: documents, matches: documents, ef: parts.ef,
+                                   precision: parts.walkCodes != nil ? .int8 : .float32)
+        }
         return PlanCosts.flat(documents: documents, matches: live, dimension: parts.matrix.dimension)
     }
 
@@ -151,11 +163,19 @@ struct DenseSearch {
             let ef = parts.ef
             var graphCounters = DenseGraphSearchCounters()
             let hits = query.withUnsafeBufferPointer { q in
-                graph.search(query: q.baseAddress!, k: k, ef: ef, vectors: matrix, excluded: deleted, counters: &graphCounters)
+                graph.search(query: q.baseAddress!, k: k, ef: ef, vectors: matrix, codes: parts.walkCodes,
+                             rescoreDepth: parameters.rescoreDepth, excluded: deleted, counters: &graphCounters)
             }
             counters.nodesVisited += graphCounters.nodesVisited
             counters.distanceComputations += graphCounters.distanceComputations
-            plan = graphCounters.exactScans > 0 ? "exact-flat (ef ≥ segment size)" : "hnsw(ef \(ef))"
+            counters.candidatesRescored += graphCounters.candidatesRescored
+            if graphCounters.exactScans > 0 {
+                plan = "exact-flat (ef ≥ segment size)"
+            } else if parts.walkCodes != nil {
+                plan = "hnsw-int8(ef \(ef), rescore \(min(ef, max(parameters.rescoreDepth, k))))"
+            } else {
+                plan = "hnsw(ef \(ef))"
+            }
             counters.paths.insert(plan)
             return hits
         }

@@ -71,8 +71,10 @@ struct FilterPlan {
 /// - a flat dense scan costs `flatPerDimension` per dimension of each
 ///   admitted vector (0.68 ms / 19,039 / 384) plus `skipPerDocument` per
 ///   rejected one;
-/// - a graph search costs `graphPerBeam` per unit of beam width (103 µs at
-///   ef 64); to return k admitted documents when a fraction s is admitted, the
+/// - a graph search costs `graphPerBeam` per unit of beam width walking the
+///   float32 vectors (103 µs at ef 64), `graphPerBeamInt8` walking int8 codes
+///   (0.63–0.68× the float32 walk's latency at ef 64–512); to return k
+///   admitted documents when a fraction s is admitted, the
 ///   beam must widen to ef / s (the search is exact once that reaches the
 ///   segment's size);
 /// - scoring a document through the forward index costs `forwardPerPosting`
@@ -83,6 +85,7 @@ enum PlanCosts {
     static let flatPerDimension = 0.093
     static let skipPerDocument = 1.0
     static let graphPerBeam = 1_600.0
+    static let graphPerBeamInt8 = 1_050.0
     static let forwardPerPosting = 1.3
     static let termAtATimePerPosting = 2.0
 
@@ -92,8 +95,9 @@ enum PlanCosts {
     }
 
     /// The estimated cost of a graph search whose beam is widened to find k admitted documents.
-    static func graph(documents: Int, matches: Int, ef: Int) -> Double {
-        Double(widenedEf(documents: documents, matches: matches, ef: ef)) * graphPerBeam
+    static func graph(documents: Int, matches: Int, ef: Int, precision: DenseGraphPrecision) -> Double {
+        Double(widenedEf(documents: documents, matches: matches, ef: ef))
+            * (precision == .int8 ? graphPerBeamInt8 : graphPerBeam)
     }
 
     /// ef / selectivity, at most the segment's size.

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Use only the first N queries.")
     var limit: Int?
 
-    @Option(name: .long, help: "Queries run before timing starts (default: all of them once, at most 200).")
+    @Option(name: .long, help: "Queries run before timing starts, cycling through the file (default: all of them once, at most 200); a large N makes a profile of the search path.")
     var warmup: Int?
 
     @Flag(name: .long, help: "Print one JSON object.")
@@ -73,7 +73,7 @@ struct BenchCommand: ParsableCommand {
         let firstStart = DispatchTime.now().uptimeNanoseconds
         _ = try collection.search(prepared[0])
         let firstQueryMilliseconds = Self.milliseconds(since: firstStart)
-        for query in prepared.prefix(warmup ?? min(prepared.count, 200)) { _ = try collection.search(query) }
+        for index in 0..<(warmup ?? min(prepared.count, 200)) { _ = try collection.search(prepared[index % prepared.count]) }
 
         var recalls: [Double] = []
         let passStart = DispatchTime.now().uptimeNanoseconds

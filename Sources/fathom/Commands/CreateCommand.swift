@@ -65,6 +65,9 @@ struct CreateCommand: ParsableCommand {
     @Option(name: .customLong("ef-search"), help: "Dense graph: the collection's default search beam width.")
     var efSearch: Int = DenseQueryParameters.defaultEfSearch
 
+    @Option(name: .customLong("graph-precision"), help: "Dense graph: the collection's default walk, int8 codes (re-scored in float32) or float32.")
+    var graphPrecision: DenseGraphPrecision = DenseQueryParameters.defaultGraphPrecision
+
     @Flag(name: .customLong("no-dense-graph"), help: "Build no dense graph: dense search always scans (exact).")
     var noDenseGraph = false
 
@@ -87,7 +90,7 @@ struct CreateCommand: ParsableCommand {
             seismicQuery: SeismicQueryParameters(queryCut: queryCut, heapFactor: heapFactor),
             denseGraph: DenseGraphParameters(enabled: !noDenseGraph, m: m, efConstruction: efConstruction,
                                              minimumSegmentDocuments: denseGraphMinimumDocuments),
-            denseQuery: DenseQueryParameters(efSearch: efSearch)))
+            denseQuery: DenseQueryParameters(efSearch: efSearch, graphPrecision: graphPrecision)))
         if let denseDimension { schema.dense = DenseSchema(dimension: denseDimension, metric: metric) }
         if sparse { schema.sparse = .termIDs(dimension: sparseDimension ?? SparseSchema.defaultDimension) }
         if vocab { schema.sparse = .vocabulary }

@@ -46,8 +46,11 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .customLong("dense-codes"), help: "Dense: scan compact codes instead of the graph: float16, int8 or binary.")
     var denseCodes: DenseCodeKind?
 
-    @Option(name: .long, help: "Dense codes: candidates re-scored in float32 (default: the collection's, 100).")
+    @Option(name: .long, help: "Dense codes and int8 graph walks: candidates re-scored in float32 (default: the collection's, 100).")
     var rescore: Int?
+
+    @Option(name: .customLong("graph-precision"), help: "Dense graph: walk on int8 codes (re-scoring the best in float32) or on the float32 vectors (default: the collection's, int8).")
+    var graphPrecision: DenseGraphPrecision?
 
     @Option(name: .long, help: ArgumentHelp("Only documents whose metadata matches, e.g. 'year >= 1987 AND topics HAS \"earn\"'.",
                                               discussion: "Operators: = != < <= > >= IN (...) HAS, AND OR NOT, parentheses; see docs/cli.md."))
@@ -93,7 +96,6 @@ struct QueryOptions: ParsableArguments {
         if let heapFactor, !(heapFactor.isFinite && heapFactor > 0) { throw ValidationError("--heap-factor must be a positive number") }
         if let efSearch, !(1...100_000).contains(efSearch) { throw ValidationError("--ef-search must be in 1...100000") }
         if let rescore, !(1...1_000_000).contains(rescore) { throw ValidationError("--rescore must be in 1...1000000") }
-        if rescore != nil && denseCodes == nil { throw ValidationError("--rescore needs --dense-codes") }
         if let candidateDepth, !(1...100_000).contains(candidateDepth) {
             throw ValidationError("--candidate-depth must be in 1...100000")
         }
@@ -116,7 +118,7 @@ struct QueryOptions: ParsableArguments {
 
     /// Sets the options on `query`; the collection's default parameters are
     /// completed by `--query-cut` / `--heap-factor` (Seismic) and
-    /// `--ef-search` / `--dense-codes` / `--rescore` (dense).
+    /// `--ef-search` / `--dense-codes` / `--rescore` / `--graph-precision` (dense).
     /// `--filter`, parsed (once per command, not per query).
     func parsedFilter() throws -> MetadataFilter? {
         try filter.map(MetadataFilter.init)
@@ -138,14 +140,16 @@ struct QueryOptions: ParsableArguments {
             query.seismic = SeismicQueryParameters(queryCut: queryCut ?? defaults.seismicQuery.queryCut,
                                                    heapFactor: heapFactor ?? defaults.seismicQuery.heapFactor)
         }
-        if efSearch != nil || denseCodes != nil || rescore != nil {
+        if efSearch != nil || denseCodes != nil || rescore != nil || graphPrecision != nil {
             let dense = defaults.denseQuery
             query.denseParameters = DenseQueryParameters(efSearch: efSearch ?? dense.efSearch, codes: denseCodes ?? dense.codes,
-                                                         rescoreDepth: rescore ?? dense.rescoreDepth)
+                                                         rescoreDepth: rescore ?? dense.rescoreDepth,
+                                                         graphPrecision: graphPrecision ?? dense.graphPrecision)
         }
     }
 }
 
 extension DenseCodeKind: ExpressibleByArgument {}
+extension DenseGraphPrecision: ExpressibleByArgument {}
 extension FusionMethod: ExpressibleByArgument {}
 extension ScoreNormalization: ExpressibleByArgument {}

@@ -16,12 +16,14 @@ struct DenseGraphTests {
         try DenseGraph.build(vectors: matrix, metric: metric, parameters: parameters)
     }
 
-    /// Mean recall@k of the graph search against the exact top-k.
-    static func recall(_ graph: DenseGraph, _ matrix: DenseMatrix, queries: [[Float]], k: Int, ef: Int) -> Double {
+    /// Mean recall@k of the graph search against the exact top-k (walking
+    /// the float32 rows, or `codes`).
+    static func recall(_ graph: DenseGraph, _ matrix: DenseMatrix, queries: [[Float]], k: Int, ef: Int,
+                       codes: Int8Codes? = nil) -> Double {
         var total = 0.0
         for query in queries {
             let truth = Set(D.exactTopK(query, matrix, metric: graph.metric, k: k).map(\.documentID))
-            let found = D.search(graph, query, k: k, ef: ef, matrix).map(\.documentID)
+            let found = D.search(graph, query, k: k, ef: ef, matrix, codes: codes).map(\.documentID)
             total += Double(truth.intersection(found).count) / Double(truth.count)
         }
         return total / Double(queries.count)
@@ -41,6 +43,33 @@ struct DenseGraphTests {
         // The search really depends on ef (it is not secretly exhaustive).
         let narrow = Self.recall(graph, matrix, queries: queries, k: 10, ef: 10)
         #expect(narrow < recall, "ef 10 gives \(narrow), ef 64 gives \(recall)")
+        // Walking the int8 codes (re-scoring the final beam) keeps the recall.
+        let codes = Int8Codes(matrix, metric: metric)
+        let int8 = Self.recall(graph, matrix, queries: queries, k: 10, ef: 64, codes: codes)
+        #expect(int8 >= 0.97, "recall@10 \(int8) walking int8 codes with \(metric)")
+        let int8Narrow = Self.recall(graph, matrix, queries: queries, k: 10, ef: 10, codes: codes)
+        #expect(int8Narrow < int8, "int8: ef 10 gives \(int8Narrow), ef 64 gives \(int8)")
+    }
+
+    @Test("an int8 walk returns exact scores best first, re-scoring only the best rescoreDepth of its beam",
+          arguments: DenseMetric.allCases)
+    func int8Walk(metric: DenseMetric) throws {
+        let matrix = D.clustered(count: 2_000, dimension: 48, seed: 40_050, absent: [5, 900])
+        let graph = try Self.build(matrix, metric: metric)
+        let codes = Int8Codes(matrix, metric: metric)
+        for query in D.queries(count: 20, like: matrix, metric: metric, seed: 40_051) {
+            let all = Dictionary(uniqueKeysWithValues: D.exactTopK(query, matrix, metric: metric, k: 2_000)
+                .map { ($0.documentID, $0.score) })
+            for depth in [Int.max, 40, 10, 1] {
+                var counters = DenseGraphSearchCounters()
+                let found = D.search(graph, query, k: 10, ef: 60, matrix, codes: codes, rescoreDepth: depth,
+                                     counters: &counters)
+                #expect(found.count == 10)
+                #expect(counters.candidatesRescored == min(60, max(depth, 10)), "depth \(depth)")
+                for hit in found { #expect(all[hit.documentID] == hit.score, "row \(hit.documentID) depth \(depth)") }
+                for (a, b) in zip(found, found.dropFirst()) { #expect(a > b) }
+            }
+        }
     }
 
     @Test("with ef at least the node count the answer is the exact top-k, scores included",
@@ -95,9 +124,11 @@ struct DenseGraphTests {
             for hit in D.exactTopK(query, matrix, metric: .cosine, k: 30) { excluded.insert(Int(hit.documentID)) }
             for row in stride(from: 0, to: matrix.documentCount, by: 3) { excluded.insert(row) }
             for ef in [10, 50, 400, graph.insertedCount] {
-                let found = D.search(graph, query, k: 10, ef: ef, matrix, excluded: excluded)
-                #expect(found.count == 10, "ef \(ef)")
-                #expect(found.allSatisfy { !excluded.contains(Int($0.documentID)) }, "ef \(ef)")
+                for codes in [nil, Int8Codes(matrix, metric: .cosine)] {
+                    let found = D.search(graph, query, k: 10, ef: ef, matrix, codes: codes, excluded: excluded)
+                    #expect(found.count == 10, "ef \(ef)")
+                    #expect(found.allSatisfy { !excluded.contains(Int($0.documentID)) }, "ef \(ef)")
+                }
             }
             let found = D.search(graph, query, k: 10, ef: 200, matrix, excluded: excluded)
             let truth = D.exactTopK(query, matrix, metric: .cosine, k: 10, excluded: excluded)
@@ -135,9 +166,11 @@ struct DenseGraphTests {
         let zero = [Float](repeating: 0, count: 12)
         for query in D.queries(count: 10, like: matrix, metric: .cosine, seed: 40_401) + [zero] {
             for ef in [10, 100, 1_000] {
-                let found = D.search(graph, query, k: 50, ef: ef, matrix)
-                #expect(found.count == 50)
-                #expect(found.allSatisfy { !absent.contains(Int($0.documentID)) })
+                for codes in [nil, Int8Codes(matrix, metric: .cosine)] {
+                    let found = D.search(graph, query, k: 50, ef: ef, matrix, codes: codes)
+                    #expect(found.count == 50)
+                    #expect(found.allSatisfy { !absent.contains(Int($0.documentID)) })
+                }
             }
         }
     }

@@ -57,16 +57,22 @@ enum DenseTestData {
         return Array(all.sorted { $0.score != $1.score ? $0.score > $1.score : $0.documentID < $1.documentID }.prefix(k))
     }
 
+    /// A graph search walking the float32 rows, or with `codes` the int8
+    /// codes (re-scoring the best `rescoreDepth` of the beam).
     static func search(_ graph: DenseGraph, _ query: [Float], k: Int, ef: Int, _ matrix: DenseMatrix,
+                       codes: Int8Codes? = nil, rescoreDepth: Int = .max,
                        excluded: OrdinalBitmap? = nil) -> [ScoredDocument] {
         var counters = DenseGraphSearchCounters()
-        return search(graph, query, k: k, ef: ef, matrix, excluded: excluded, counters: &counters)
+        return search(graph, query, k: k, ef: ef, matrix, codes: codes, rescoreDepth: rescoreDepth,
+                      excluded: excluded, counters: &counters)
     }
 
     static func search(_ graph: DenseGraph, _ query: [Float], k: Int, ef: Int, _ matrix: DenseMatrix,
+                       codes: Int8Codes? = nil, rescoreDepth: Int = .max,
                        excluded: OrdinalBitmap? = nil, counters: inout DenseGraphSearchCounters) -> [ScoredDocument] {
         query.withUnsafeBufferPointer {
-            graph.search(query: $0.baseAddress!, k: k, ef: ef, vectors: matrix, excluded: excluded, counters: &counters)
+            graph.search(query: $0.baseAddress!, k: k, ef: ef, vectors: matrix, codes: codes, rescoreDepth: rescoreDepth,
+                         excluded: excluded, counters: &counters)
         }
     }
 

@@ -162,8 +162,10 @@ struct ApproximateDenseSearchTests {
         let (collection, matrix) = try Self.collection(scratch, buffered: 50)
         let query = Query(dense: Self.queries(matrix, count: 1, seed: 1)[0], k: 10)
         let result = try collection.searchExplained(query)
-        #expect(result.explanation.paths.contains { $0.contains("hnsw(ef 100)") && $0.contains("buffer: exact-flat") },
-                "\(result.explanation.paths)")
+        #expect(result.explanation.paths.contains {
+            $0.contains("hnsw-int8(ef 100, rescore 100)") && $0.contains("buffer: exact-flat")
+        }, "\(result.explanation.paths)")
+        #expect(result.explanation.denseCandidatesRescored == 100, "the int8 walk re-scores its final beam")
         #expect(result.explanation.graphDistanceComputations > 0)
         #expect(result.explanation.denseDocumentsScored == 50, "only the buffer is scanned")
         let exact = try collection.searchExplained({ var q = query; q.exact = true; return q }())
@@ -195,18 +197,24 @@ struct ApproximateDenseSearchTests {
         }
     }
 
-    @Test("graph search reaches recall@10 of at least 0.95 against the exact path at the default ef, for every metric",
-          arguments: DenseMetric.allCases)
-    func recall(metric: DenseMetric) throws {
+    @Test("graph search reaches recall@10 of at least 0.95 against the exact path at the default ef, for every metric and walk",
+          arguments: DenseMetric.allCases, DenseGraphPrecision.allCases)
+    func recall(metric: DenseMetric, precision: DenseGraphPrecision) throws {
         let scratch = B.Scratch()
         let (collection, matrix) = try Self.collection(scratch, metric: metric)
         var total = 0.0
         let queries = Self.queries(matrix, count: 100, seed: 3)
         for vector in queries {
-            let query = Query(dense: vector, k: 10, mode: .dense)
-            let approximate = Set(try collection.search(query).map(\.id))
-            let exact = Set(try Self.exact(collection, query).map(\.id))
-            total += Double(approximate.intersection(exact).count) / Double(exact.count)
+            var query = Query(dense: vector, k: 10, mode: .dense)
+            query.denseParameters = DenseQueryParameters(graphPrecision: precision)
+            let result = try collection.searchExplained(query)
+            #expect(result.explanation.paths == [precision == .int8 ? "dense: hnsw-int8(ef 100, rescore 100)" : "dense: hnsw(ef 100)"])
+            let approximate = Set(result.hits.map(\.id))
+            let exact = try Self.exact(collection, query)
+            total += Double(approximate.intersection(exact.map(\.id)).count) / Double(exact.count)
+            // Whatever the walk, returned scores are the exact ones.
+            let exactScores = Dictionary(uniqueKeysWithValues: exact.map { ($0.id, $0.score) })
+            for hit in result.hits where exactScores[hit.id] != nil { #expect(exactScores[hit.id] == hit.score, "\(hit.id)") }
         }
         #expect(total / Double(queries.count) >= 0.95, "recall@10 \(total / Double(queries.count))")
     }
@@ -265,7 +273,8 @@ struct ApproximateDenseSearchTests {
         try collection.delete(ids: Array(deleted))
         try collection.upsert([Document(id: "v7", dense: [Float](repeating: -1, count: 32))])
         for vector in queries {
-            for parameters in [DenseQueryParameters(), DenseQueryParameters(codes: .int8, rescoreDepth: 30)] {
+            for parameters in [DenseQueryParameters(), DenseQueryParameters(graphPrecision: .float32),
+                               DenseQueryParameters(codes: .int8, rescoreDepth: 30)] {
                 var query = Query(dense: vector, k: 10, mode: .dense)
                 query.denseParameters = parameters
                 let hits = try collection.search(query).map(\.id)
@@ -289,7 +298,7 @@ struct ApproximateDenseSearchTests {
         let query = Query(sparse: try SparseVector(indices: [3], values: [1]), dense: matrix.vector(at: 3)!, k: 5)
         let result = try collection.searchExplained(query)
         #expect(result.explanation.mode == "hybrid")
-        #expect(result.explanation.paths.contains("dense: hnsw(ef 100)"), "\(result.explanation.paths)")
+        #expect(result.explanation.paths.contains("dense: hnsw-int8(ef 100, rescore 100)"), "\(result.explanation.paths)")
         #expect(result.hits.first?.id == "h3")
     }
 

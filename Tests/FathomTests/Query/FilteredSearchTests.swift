@@ -112,18 +112,22 @@ struct FilteredSearchTests {
         // scanned here; at reuters21578's size the graph wins above ~50%.
         #expect(plans["n < 24"]!.contains { $0.contains("prefilter-flat") }, "a narrow filter scans the admitted: \(plans)")
         let unfiltered = try collection.searchExplained(Query(dense: vectors[0], k: 10, mode: .dense))
-        #expect(unfiltered.explanation.paths.contains { $0.contains("hnsw(ef 100)") })
+        #expect(unfiltered.explanation.paths.contains { $0.contains("hnsw-int8(ef 100") })
     }
 
     @Test("the cost model keeps the graph for broad filters on large segments and scans for narrow ones")
     func costModel() {
         // reuters21578's shape: 19,039 documents of 384 dimensions, ef 100.
         let n = 19_039
-        for (matches, graph) in [(n, true), (9_633, true), (1_920, false), (193, false), (21, false)] {
-            let flat = PlanCosts.flat(documents: n, matches: matches, dimension: 384)
-            let widened = PlanCosts.graph(documents: n, matches: matches, ef: 100)
-            #expect((widened < flat) == graph, "\(matches) admitted: flat \(flat) ns, graph \(widened) ns")
+        for precision in DenseGraphPrecision.allCases {
+            for (matches, graph) in [(n, true), (9_633, true), (1_920, false), (193, false), (21, false)] {
+                let flat = PlanCosts.flat(documents: n, matches: matches, dimension: 384)
+                let widened = PlanCosts.graph(documents: n, matches: matches, ef: 100, precision: precision)
+                #expect((widened < flat) == graph, "\(precision), \(matches) admitted: flat \(flat) ns, graph \(widened) ns")
+            }
         }
+        #expect(PlanCosts.graph(documents: n, matches: n, ef: 64, precision: .int8)
+                < PlanCosts.graph(documents: n, matches: n, ef: 64, precision: .float32))
         #expect(PlanCosts.widenedEf(documents: 1_000, matches: 100, ef: 64) == 640)
         #expect(PlanCosts.widenedEf(documents: 1_000, matches: 10, ef: 64) == 1_000, "capped at the segment: exact")
         // Sparse: 172 postings per document, 30,000 postings in the query's lists.
