@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Side by side, in one run on one machine: the dense peers (hnswlib, faiss HNSW and flat,
-# usearch, sqlite-vec, numpy brute force; through ../shared/tools/peers) and `fathom bench`
+# Side by side, in one run on one machine: the dense peers (hnswlib, faiss HNSW, usearch,
+# sqlite-vec, numpy brute force through ../shared/tools/peers; faiss flat through
+# tools/faiss-flat.py) and `fathom bench`
 # (exact flat scan, the HNSW graph over an ef_search sweep walking int8 codes and float32
 # vectors, and the compact codes), on the same
 # dataset, printing recall@10 against p50 latency and QPS. Single-threaded.
@@ -39,7 +40,9 @@ $FATHOM stats "$DB" | grep -E 'stored|dense bytes'
 
 echo "== peers"
 "$VENV/bin/python" ../shared/tools/peers/run_peers.py --data "$DATA" --work "$WORK/peers" \
-  --peers dense_exact,hnswlib,faiss_hnsw,usearch,sqlite_vec --quick | grep -E '^\| (peer|dense|hnsw|faiss|usearch|sqlite)'
+  --peers dense_exact,hnswlib,faiss_hnsw,usearch,sqlite_vec --quick | grep -E '^\| (peer|exact|hnsw|faiss|usearch|sqlite)'
+# faiss flat (IndexFlatIP), which the shared runner lacks: | name | exact | recall@10 | mean | p50 | p99 | QPS | build s |
+"$VENV/bin/python" tools/faiss-flat.py "$DATA" "$CORPUS"
 
 echo "== fathom (release, --warmup 1000)"
 printf '| path | parameter | recall@10 | p50 us | p99 us | QPS |\n|---|---|---|---|---|---|\n'

@@ -79,15 +79,8 @@ struct QuantizedQuery {
 
     /// Quantises `query` into `storage` (`dimension` entries).
     init(_ query: UnsafePointer<Float>, dimension: Int, storage: UnsafeMutablePointer<Int16>, metric: DenseMetric) {
-        var largest: Float = 0
-        for i in 0..<dimension { largest = max(largest, abs(query[i])) }
-        let limit = Float(Self.largestValue(dimension: dimension))
-        let scale = largest > 0 && largest.isFinite ? largest / limit : 1
-        for i in 0..<dimension {
-            storage[i] = Int16(max(min((query[i] / scale).rounded(), limit), -limit))
-        }
+        scale = fathom_quantize_i16(query, dimension, Float(Self.largestValue(dimension: dimension)), storage)
         values = storage
-        self.scale = scale
         squaredNorm = metric == .l2 && dimension > 0 ? DenseKernels.dot(query, query, count: dimension) : 0
     }
 
