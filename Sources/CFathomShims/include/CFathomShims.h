@@ -97,62 +97,52 @@ static inline void fathom_hamming_gather_popcnt(const uint64_t *query, const uin
 #undef FATHOM_HAMMING_SCAN_BODY
 #undef FATHOM_HAMMING_GATHER_BODY
 
-/// Symmetric int8 quantisation of one row: returns `scale = max|xᵢ| / 127` and
-/// writes `codes[i] = round(xᵢ / scale)` (half away from zero, in −127...127);
-/// a row that is all zeros, or whose scale is not a finite positive float,
-/// gets zero codes and scale 0. In C because the comparisons and the
-/// float-to-int conversion vectorise here (Swift's NaN-aware `max` and
-/// range-checked conversions kept the loop scalar: 35 ms for 7.3 M values).
-static inline float fathom_quantize_i8_row(const float *row, size_t count, int8_t *codes) {
-    float largest = 0;
-    for (size_t i = 0; i < count; i++) {
-        float magnitude = row[i] < 0 ? -row[i] : row[i];
-        largest = magnitude > largest ? magnitude : largest;
-    }
-    float scale = largest / 127;
-    if (!(scale > 0) || !__builtin_isfinite(scale)) {
-        for (size_t i = 0; i < count; i++) codes[i] = 0;
-        return 0;
-    }
-    for (size_t i = 0; i < count; i++) {
-        float scaled = row[i] / scale;
-        scaled = scaled > 127 ? 127 : (scaled < -127 ? -127 : scaled);
-        codes[i] = (int8_t)(int)(scaled + (scaled < 0 ? -0.5f : 0.5f));
-    }
+// Symmetric scalar quantisation, one loop for int8 rows and int16 queries:
+// `scale = max|xᵢ| / LIMIT`, `out[i] = round(xᵢ / scale)` (half away from
+// zero, clamped to −LIMIT...LIMIT). Input that is all zeros, or whose scale is
+// not a finite positive float, gets zeros and `EMPTY_SCALE`. In C because the
+// comparisons and the float-to-int conversion vectorise here (Swift's
+// NaN-aware `max`, `rounded()` — a `roundf` call each — and range-checked
+// conversions kept the loops scalar: 35 ms for reuters21578's 7.3 M values,
+// and 11% of a k-1 graph query for the query).
+#define FATHOM_QUANTIZE_BODY(OUT_TYPE, LIMIT, EMPTY_SCALE)                           \
+    float largest = 0;                                                               \
+    for (size_t i = 0; i < count; i++) {                                             \
+        float magnitude = x[i] < 0 ? -x[i] : x[i];                                   \
+        largest = magnitude > largest ? magnitude : largest;                         \
+    }                                                                                \
+    float scale = largest / (LIMIT);                                                 \
+    if (!(scale > 0) || !__builtin_isfinite(scale)) {                                \
+        for (size_t i = 0; i < count; i++) out[i] = 0;                               \
+        return (EMPTY_SCALE);                                                        \
+    }                                                                                \
+    for (size_t i = 0; i < count; i++) {                                             \
+        float scaled = x[i] / scale;                                                 \
+        scaled = scaled > (LIMIT) ? (LIMIT) : (scaled < -(LIMIT) ? -(LIMIT) : scaled); \
+        out[i] = (OUT_TYPE)(int)(scaled + (scaled < 0 ? -0.5f : 0.5f));              \
+    }                                                                                \
     return scale;
+
+/// One row as int8 codes in −127...127; returns the row's scale (0 for a zero row).
+static inline float fathom_quantize_i8_row(const float *x, size_t count, int8_t *out) {
+    FATHOM_QUANTIZE_BODY(int8_t, 127.0f, 0.0f)
 }
 
-/// Symmetric int16 quantisation of a query: returns `scale = max|xᵢ| / limit`
-/// and writes `values[i] = round(xᵢ / scale)` (half away from zero, in
-/// −limit...limit); an all-zero (or non-finite) query gets zeros and scale 1.
-/// In C for the same reason as `fathom_quantize_i8_row` (measured: the Swift
-/// loop, a `roundf` call per component, was 11% of a k-1 graph query).
-static inline float fathom_quantize_i16(const float *query, size_t count, float limit, int16_t *values) {
-    float largest = 0;
-    for (size_t i = 0; i < count; i++) {
-        float magnitude = query[i] < 0 ? -query[i] : query[i];
-        largest = magnitude > largest ? magnitude : largest;
-    }
-    float scale = largest / limit;
-    if (!(scale > 0) || !__builtin_isfinite(scale)) {
-        for (size_t i = 0; i < count; i++) values[i] = 0;
-        return 1;
-    }
-    for (size_t i = 0; i < count; i++) {
-        float scaled = query[i] / scale;
-        scaled = scaled > limit ? limit : (scaled < -limit ? -limit : scaled);
-        values[i] = (int16_t)(int)(scaled + (scaled < 0 ? -0.5f : 0.5f));
-    }
-    return scale;
+/// A query as int16 values in −limit...limit; returns its scale (1 for a zero query).
+static inline float fathom_quantize_i16(const float *x, size_t count, float limit, int16_t *out) {
+    FATHOM_QUANTIZE_BODY(int16_t, limit, 1.0f)
 }
+
+#undef FATHOM_QUANTIZE_BODY
 
 // Dot product of a float query with float16 codes, for x86-64 CPUs
 // with AVX and F16C (Intel since 2012, AMD since 2012; checked at run time by
 // `fathom_cpu_has_avx_f16c()`, which also asks the OS whether it saves the
 // 256-bit registers). Without them (and on other architectures) Swift's
 // portable SIMD loops are used: the baseline x86-64 target has no
-// half-to-float instruction, which makes that loop 2-3x slower than this one.
-// (Int8 codes are scored with an int16 query instead: fathom_dot_i8_i16_avx2.) Written with clang vector extensions, so no
+// half-to-float instruction, which makes that loop 2-3x slower than this one
+// (int8 codes are scored against an int16 query instead: fathom_dot_i8_i16_avx2).
+// Written with clang vector extensions, so no
 // intrinsics header is imported into Swift. Products are summed in 2 x 8 lanes
 // (a different order than the Swift loops: results may differ in the last bits).
 
