@@ -138,9 +138,12 @@ extension Collection {
                           _ connection: SQLiteConnection) throws -> (sparse: [ScoredDocument], dense: [ScoredDocument]) {
         var dense: (search: DenseSearch, parts: [DenseSearch.SegmentParts])?
         if let vector, let metric = schema.dense?.metric {
-            let search = DenseSearch(query: vector, metric: metric, k: k,
+            var search = DenseSearch(query: vector, metric: metric, k: k,
                                      parameters: query.denseParameters ?? record.schema.index.denseQuery,
                                      exact: query.exact)
+            // Hybrid candidates keep their code scores, as the sparse ones keep
+            // their quantized scores (see runParts), unless the query is exact.
+            search.codeScores = sparse != nil && !query.exact
             dense = (search, try search.prepare(snapshot, filter: filter, connection))
         }
         let (sparseHits, denseHits, denseCounters) = try runParts(

@@ -192,7 +192,9 @@ extension DenseGraph {
     /// With `codes`, the walk scores nodes on their int8 codes and the best
     /// `max(rescoreDepth, k)` of the final beam (at most `max(ef, k)` rows) are
     /// re-scored with the float32 vectors: returned scores are exact, only the
-    /// path and the shortlist can differ from a float32 walk.
+    /// path and the shortlist can differ from a float32 walk. With
+    /// `rescoreDepth` 0 nothing is re-scored: the best k come with their code
+    /// scores (within `Int8Codes`' error bound of the exact ones).
     ///
     /// When `ef` is at least the number of nodes, the answer is computed by a
     /// flat scan instead, so it is exactly the brute-force top-k (same kernel,
@@ -204,7 +206,7 @@ extension DenseGraph {
     ///   - query: `vectors.dimension` floats; for cosine, normalised by the caller.
     ///   - vectors: The rows the graph was built over (same count and order).
     ///   - codes: Int8 codes of `vectors` to walk on, or nil to walk on the float32 rows.
-    ///   - rescoreDepth: With `codes`: how many of the beam's best are re-scored.
+    ///   - rescoreDepth: With `codes`: how many of the beam's best are re-scored (0: none).
     func search(query: UnsafePointer<Float>, k: Int, ef: Int, vectors: DenseMatrix, codes: Int8Codes? = nil,
                 rescoreDepth: Int = .max, excluded: OrdinalBitmap?, scratch: inout DenseGraphSearchScratch,
                 counters: inout DenseGraphSearchCounters) -> [ScoredDocument] {
@@ -242,6 +244,7 @@ extension DenseGraph {
                         }
                     }
                 }
+                guard rescoreDepth > 0 else { return scratch.results.drainBestFirst(limit: k) }
                 // Re-score the final beam exactly: load every row first, then score.
                 while scratch.results.count > max(rescoreDepth, k) { _ = scratch.results.pop() }
                 let beam = scratch.results.items

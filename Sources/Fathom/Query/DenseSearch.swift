@@ -19,6 +19,11 @@ struct DenseSearch {
     let k: Int
     let parameters: DenseQueryParameters
     let exact: Bool
+    /// A graph walk over int8 codes returns its candidates with their code
+    /// scores (within `Int8Codes`' error bound of the exact ones) instead of
+    /// re-scoring them in float32: set for the dense candidates of a non-exact
+    /// hybrid query, whose sparse candidates keep their quantized scores too.
+    var codeScores = false
     /// The query, normalised to unit length for cosine.
     private let query: [Float]
 
@@ -164,7 +169,8 @@ struct DenseSearch {
             var graphCounters = DenseGraphSearchCounters()
             let hits = query.withUnsafeBufferPointer { q in
                 graph.search(query: q.baseAddress!, k: k, ef: ef, vectors: matrix, codes: parts.walkCodes,
-                             rescoreDepth: parameters.rescoreDepth, excluded: deleted, counters: &graphCounters)
+                             rescoreDepth: codeScores ? 0 : parameters.rescoreDepth, excluded: deleted,
+                             counters: &graphCounters)
             }
             counters.nodesVisited += graphCounters.nodesVisited
             counters.distanceComputations += graphCounters.distanceComputations
@@ -172,7 +178,8 @@ struct DenseSearch {
             if graphCounters.exactScans > 0 {
                 plan = "exact-flat (ef ≥ segment size)"
             } else if parts.walkCodes != nil {
-                plan = "hnsw-int8(ef \(ef), rescore \(min(ef, max(parameters.rescoreDepth, k))))"
+                plan = codeScores ? "hnsw-int8(ef \(ef), code scores)"
+                    : "hnsw-int8(ef \(ef), rescore \(min(ef, max(parameters.rescoreDepth, k))))"
             } else {
                 plan = "hnsw(ef \(ef))"
             }

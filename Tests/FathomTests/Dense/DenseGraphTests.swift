@@ -51,7 +51,7 @@ struct DenseGraphTests {
         #expect(int8Narrow < int8, "int8: ef 10 gives \(int8Narrow), ef 64 gives \(int8)")
     }
 
-    @Test("an int8 walk returns exact scores best first, re-scoring only the best rescoreDepth of its beam",
+    @Test("an int8 walk returns exact scores best first, re-scoring only the best rescoreDepth of its beam (none: code scores)",
           arguments: DenseMetric.allCases)
     func int8Walk(metric: DenseMetric) throws {
         let matrix = D.clustered(count: 2_000, dimension: 48, seed: 40_050, absent: [5, 900])
@@ -68,6 +68,18 @@ struct DenseGraphTests {
                 #expect(counters.candidatesRescored == min(60, max(depth, 10)), "depth \(depth)")
                 for hit in found { #expect(all[hit.documentID] == hit.score, "row \(hit.documentID) depth \(depth)") }
                 for (a, b) in zip(found, found.dropFirst()) { #expect(a > b) }
+            }
+            // Depth 0: nothing re-scored, code scores within the codes' error bound.
+            var counters = DenseGraphSearchCounters()
+            let coded = D.search(graph, query, k: 10, ef: 60, matrix, codes: codes, rescoreDepth: 0, counters: &counters)
+            #expect(coded.count == 10 && counters.candidatesRescored == 0)
+            for (a, b) in zip(coded, coded.dropFirst()) { #expect(a > b) }
+            query.withUnsafeBufferPointer { q in
+                for hit in coded {
+                    let row = Int(hit.documentID)
+                    let bound = codes.scoreErrorBound(query: q.baseAddress!, row: row) * 1.01 + 1e-5
+                    #expect(abs(hit.score - all[Int64(row)]!) <= bound, "row \(row): \(hit.score) vs \(all[Int64(row)]!)")
+                }
             }
         }
     }

@@ -298,8 +298,15 @@ struct ApproximateDenseSearchTests {
         let query = Query(sparse: try SparseVector(indices: [3], values: [1]), dense: matrix.vector(at: 3)!, k: 5)
         let result = try collection.searchExplained(query)
         #expect(result.explanation.mode == "hybrid")
-        #expect(result.explanation.paths.contains("dense: hnsw-int8(ef 100, rescore 100)"), "\(result.explanation.paths)")
+        // Its candidates keep their code scores, as the sparse ones keep their quantized scores.
+        #expect(result.explanation.paths.contains("dense: hnsw-int8(ef 100, code scores)"), "\(result.explanation.paths)")
+        #expect(result.explanation.denseCandidatesRescored == 0)
         #expect(result.hits.first?.id == "h3")
+        var float32 = query
+        float32.denseParameters = DenseQueryParameters(graphPrecision: .float32)
+        let walked = try collection.searchExplained(float32)
+        #expect(walked.explanation.paths.contains("dense: hnsw(ef 100)"), "\(walked.explanation.paths)")
+        #expect(Set(walked.hits.map(\.id)).intersection(result.hits.map(\.id)).count >= 4, "\(walked.hits) vs \(result.hits)")
     }
 
     @Test("invalid dense query parameters are refused with a clear error")
