@@ -1,3 +1,5 @@
+import CFathomShims
+
 extension DenseGraph {
     /// Builds the graph over the rows of `vectors` that have a vector, in
     /// ordinal order (rows with `present[i] == false` are left out).
@@ -12,14 +14,20 @@ extension DenseGraph {
     static func build(vectors: DenseMatrix, metric: DenseMetric, parameters: DenseGraphParameters) throws -> DenseGraph {
         try parameters.validate()
         precondition(vectors.documentCount < Int(UInt32.max), "ordinals are 32-bit")
+        let codes = Int8Codes(vectors, metric: metric)
         return vectors.values.withUnsafeBufferPointer { values in
             vectors.inverseNorms.withUnsafeBufferPointer { norms in
-                var builder = DenseGraphBuilder(values: values.baseAddress, inverseNorms: norms.baseAddress,
-                                                present: vectors.present, dimension: vectors.dimension,
-                                                metric: metric, parameters: parameters)
-                defer { builder.deallocate() }
-                builder.insertAll()
-                return builder.graph()
+                codes.codes.withUnsafeBufferPointer { codeValues in
+                    codes.scales.withUnsafeBufferPointer { scales in
+                        var builder = DenseGraphBuilder(
+                            values: values.baseAddress, inverseNorms: norms.baseAddress,
+                            codes: codeValues.baseAddress, scales: scales.baseAddress, scoring: codes.scoring,
+                            present: vectors.present, dimension: vectors.dimension, metric: metric, parameters: parameters)
+                        defer { builder.deallocate() }
+                        builder.insertAll()
+                        return builder.graph()
+                    }
+                }
             }
         }
     }
@@ -69,9 +77,19 @@ private struct NodeSimilarity {
 /// upper layers and `2m` on layer 0, and a full list that gains a link is
 /// pruned back to capacity by the same heuristic. The whole beam of one layer
 /// seeds the search on the next.
+///
+/// As a query's walk, the new node's descent and beam search score nodes on
+/// their int8 codes (`Int8GraphScorer`, the node's own row as the int16
+/// query); the beam is then re-scored in float32, and the neighbour selection
+/// and every pruning compare exact similarities only.
 private struct DenseGraphBuilder {
     let values: UnsafePointer<Float>
     let inverseNorms: UnsafePointer<Float>
+    let codes: UnsafePointer<Int8>
+    let scales: UnsafePointer<Float>
+    let scoring: ApproximateScoring
+    /// The new node's row as an int16 query (`dimension` entries).
+    let quantizedRow: UnsafeMutablePointer<Int16>
     let dimension: Int
     let metric: DenseMetric
     let similarity: NodeSimilarity
@@ -101,18 +119,25 @@ private struct DenseGraphBuilder {
 
     var candidates = CandidateHeap<BestOnTop>()
     var results = CandidateHeap<WorstOnTop>()
-    /// The current layer's beam, best first (also the next layer's entry points).
+    /// The current layer's beam by code score, best first (also the next layer's entry points).
     var beam: [GraphCandidate] = []
+    /// The same nodes by exact similarity, best first: what neighbours are selected from.
+    var rescored: [GraphCandidate] = []
     var selected: [GraphCandidate] = []
     var pruning: [GraphCandidate] = []
     var pruned: [GraphCandidate] = []
     var pending: [UInt32] = []
 
-    init(values: UnsafePointer<Float>?, inverseNorms: UnsafePointer<Float>?, present: [Bool], dimension: Int,
+    init(values: UnsafePointer<Float>?, inverseNorms: UnsafePointer<Float>?, codes: UnsafePointer<Int8>?,
+         scales: UnsafePointer<Float>?, scoring: ApproximateScoring, present: [Bool], dimension: Int,
          metric: DenseMetric, parameters: DenseGraphParameters) {
         // An empty matrix has no buffers; nothing is read through these then.
         self.values = values ?? UnsafePointer(bitPattern: MemoryLayout<Float>.alignment)!
         self.inverseNorms = inverseNorms ?? UnsafePointer(bitPattern: MemoryLayout<Float>.alignment)!
+        self.codes = codes ?? UnsafePointer(bitPattern: MemoryLayout<Int8>.alignment)!
+        self.scales = scales ?? UnsafePointer(bitPattern: MemoryLayout<Float>.alignment)!
+        self.scoring = scoring
+        quantizedRow = .allocate(capacity: max(dimension, 1))
         self.dimension = dimension
         self.metric = metric
         similarity = NodeSimilarity(values: self.values, inverseNorms: self.inverseNorms, dimension: dimension, metric: metric)
@@ -139,6 +164,7 @@ private struct DenseGraphBuilder {
         visited = .allocate(capacity: max((nodeCount + 63) >> 6, 1))
         visited.initialize(repeating: 0, count: max((nodeCount + 63) >> 6, 1))
         beam.reserveCapacity(efConstruction + 1)
+        rescored.reserveCapacity(efConstruction + 1)
         selected.reserveCapacity(2 * m + 1)
         pruning.reserveCapacity(2 * m + 1)
         pruned.reserveCapacity(2 * m + 1)
@@ -146,6 +172,7 @@ private struct DenseGraphBuilder {
     }
 
     func deallocate() {
+        quantizedRow.deallocate()
         upperStart.deallocate()
         layer0Neighbors.deallocate()
         layer0Counts.deallocate()
@@ -195,8 +222,11 @@ private struct DenseGraphBuilder {
             maxLevel = level
             return
         }
+        let scorer = Int8GraphScorer(
+            query: QuantizedQuery(values + node * dimension, dimension: dimension, storage: quantizedRow, metric: metric),
+            codes: codes, scales: scales, scoring: scoring, dimension: dimension)
         // Greedy descent through the layers above the new node's top.
-        var current = GraphCandidate(score: similarity(node, Int(entryPoint)), node: entryPoint)
+        var current = GraphCandidate(score: scorer.score(entryPoint), node: entryPoint)
         var layer = maxLevel
         while layer > level {
             var improved = true
@@ -204,7 +234,7 @@ private struct DenseGraphBuilder {
                 improved = false
                 let (entries, count) = list(Int(current.node), layer: layer)
                 for i in 0..<Int(count.pointee) {
-                    let candidate = GraphCandidate(score: similarity(node, Int(entries[i])), node: entries[i])
+                    let candidate = GraphCandidate(score: scorer.score(entries[i]), node: entries[i])
                     if current < candidate {
                         current = candidate
                         improved = true
@@ -218,8 +248,15 @@ private struct DenseGraphBuilder {
         beam.append(current)
         layer = min(level, maxLevel)
         while layer >= 0 {
-            searchLayer(node, layer: layer)
-            Self.selectNeighbors(from: beam, limit: m, similarity: similarity, into: &selected)
+            searchLayer(node, layer: layer, scorer: scorer)
+            // Re-score the beam exactly: load every row first, then score.
+            rescored.removeAll(keepingCapacity: true)
+            for candidate in beam { prefetchRow(candidate.node) }
+            for candidate in beam {
+                rescored.append(GraphCandidate(score: similarity(node, Int(candidate.node)), node: candidate.node))
+            }
+            rescored.sort(by: >)
+            Self.selectNeighbors(from: rescored, limit: m, similarity: similarity, into: &selected)
             let (entries, count) = list(node, layer: layer)
             for (i, neighbor) in selected.enumerated() { entries[i] = neighbor.node }
             count.pointee = UInt16(selected.count)
@@ -243,9 +280,9 @@ private struct DenseGraphBuilder {
         return true
     }
 
-    /// The `efConstruction` nodes nearest `node` on `layer` reachable from the
-    /// current beam (its entry points), into `beam`, best first.
-    mutating func searchLayer(_ node: Int, layer: Int) {
+    /// The `efConstruction` nodes nearest `node` on `layer` by `scorer`
+    /// reachable from the current beam (its entry points), into `beam`, best first.
+    mutating func searchLayer(_ node: Int, layer: Int, scorer: Int8GraphScorer) {
         for stale in visitedNodes { visited[Int(stale >> 6)] = 0 }
         visitedNodes.removeAll(keepingCapacity: true)
         candidates.removeAll()
@@ -258,14 +295,20 @@ private struct DenseGraphBuilder {
         while results.count > efConstruction { _ = results.pop() }
         while let closest = candidates.pop() {
             if results.count >= efConstruction, closest < results.top! { break }
+            // As in a query's walk: start loading the likely next node's list.
+            if let next = candidates.top {
+                let upcoming = UnsafeRawPointer(list(Int(next.node), layer: layer).entries)
+                fathom_prefetch(upcoming)
+                fathom_prefetch(upcoming + 64)
+            }
             let (entries, count) = list(Int(closest.node), layer: layer)
             pending.removeAll(keepingCapacity: true)
             for i in 0..<Int(count.pointee) where visit(entries[i]) {
                 pending.append(entries[i])
-                prefetchRow(entries[i])
+                scorer.prefetch(entries[i])
             }
             for neighbor in pending {
-                let candidate = GraphCandidate(score: similarity(node, Int(neighbor)), node: neighbor)
+                let candidate = GraphCandidate(score: scorer.score(neighbor), node: neighbor)
                 guard results.count < efConstruction || results.top! < candidate else { continue }
                 candidates.insert(candidate)
                 results.insert(candidate)
