@@ -104,7 +104,7 @@ static inline void fathom_hamming_gather_popcnt(const uint64_t *query, const uin
 // comparisons and the float-to-int conversion vectorise here (Swift's
 // NaN-aware `max`, `rounded()` — a `roundf` call each — and range-checked
 // conversions kept the loops scalar: 35 ms for reuters21578's 7.3 M values,
-// and 11% of a k-1 graph query for the query).
+// and 11% of the samples of a k-1 `fathom bench` profile for the query).
 #define FATHOM_QUANTIZE_BODY(OUT_TYPE, LIMIT, EMPTY_SCALE)                           \
     float largest = 0;                                                               \
     for (size_t i = 0; i < count; i++) {                                             \

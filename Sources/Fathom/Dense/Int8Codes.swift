@@ -87,6 +87,9 @@ struct Int8Codes: DenseCodes, Equatable {
             codes.withUnsafeBufferPointer { codes in
                 scales.withUnsafeBufferPointer { scales in
                     scores.withUnsafeMutableBufferPointer { scores in
+                        // `Int8GraphScorer.score`'s formula, written out: routing
+                        // this loop through the scorer (which must carry the kernel
+                        // choice) measured 10% slower (215 → 237 µs on reuters21578).
                         for i in 0..<count {
                             let r = row(i)
                             guard present[r] else { scores[i] = -.infinity; continue }
